@@ -1,0 +1,58 @@
+"""Domain errors. Each carries an HTTP-like status, a problem code and a message a person can act on;
+the web layer maps them to OpenRosa XML or JSON in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ChumchonError(Exception):
+    status = 400
+    code = "400.0"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(ChumchonError):
+    status, code = 400, "400.1"
+
+
+class InvalidXml(ChumchonError):
+    """Malformed, hostile (entities, DTDs), non-UTF-8 or wrongly rooted XML."""
+
+    status, code = 400, "400.2"
+
+
+class InvalidXlsForm(ChumchonError):
+    status, code = 400, "400.3"
+
+
+class Unauthenticated(ChumchonError):
+    status, code = 401, "401.1"
+
+
+class Forbidden(ChumchonError):
+    status, code = 403, "403.1"
+
+
+class NotFound(ChumchonError):
+    status, code = 404, "404.1"
+
+
+class FormVersionNotFound(NotFound):
+    code = "404.6"
+
+
+class Conflict(ChumchonError):
+    status, code = 409, "409.1"
+
+
+class FormClosed(ChumchonError):
+    status, code = 409, "409.2"
+
+
+class TooLarge(ChumchonError):
+    status, code = 413, "413.1"

@@ -1,0 +1,58 @@
+"""Web users and field collectors, and the roles they hold per project."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.core.models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("admin", "manager", "supervisor", "collector")
+
+
+class User(Base):
+    """An account. Web users log in with a password; collectors use a token URL (QR code)."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2
+    # MD5(username:realm:password): a password-equivalent for the Digest realm only, kept apart
+    # from the argon2 hash and only for accounts that need Digest (see DESIGN.md).
+    digest_ha1: Mapped[str | None] = mapped_column(String(32))
+    # Secret path token for ODK Collect (/key/<token>/...); like ODK Central's app-user tokens.
+    collect_token: Mapped[str | None] = mapped_column(String(96), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class RoleGrant(Base):
+    """A role for a user, site-wide (project_id NULL) or in one project."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("user_id", "role", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class ApiSession(Base):
+    """A bearer token for the JSON API (POST /v1/sessions), stored as its SHA-256."""
+
+    __tablename__ = "api_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

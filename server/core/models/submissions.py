@@ -1,0 +1,93 @@
+"""Submissions as received: the raw, durable record. Everything else is derived from these rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.core.models.base import Base, UTCDateTime, utcnow
+
+# processing_state of a SubmissionVersion: the row itself is the outbox (see DESIGN.md).
+RECEIVED = "received"
+PROCESSED = "processed"
+FAILED = "failed"
+
+
+class Submission(Base):
+    """One logical submission; edits add versions, the first version's instanceID names it."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("form.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(String(255))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission_version.id", use_alter=True, name="fk_submission_current_version_id_submission_version")
+    )
+    # null = received (not yet reviewed), then hasIssues / edited / approved / rejected as in ODK Central.
+    review_state: Mapped[str | None] = mapped_column(String(16))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    versions: Mapped[list[SubmissionVersion]] = relationship(
+        back_populates="submission", foreign_keys="SubmissionVersion.submission_id", order_by="SubmissionVersion.id"
+    )
+    current_version: Mapped[SubmissionVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+
+class SubmissionVersion(Base):
+    """The raw XML of one version of a submission (blob) plus what came with it."""
+
+    __tablename__ = "submission_version"
+    __table_args__ = (
+        UniqueConstraint("form_id", "instance_id"),
+        Index("ix_submission_version_state_received", "processing_state", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("form.id"))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(String(255))
+    deprecated_id: Mapped[str | None] = mapped_column(String(255))
+    instance_name: Mapped[str | None] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    xml_size: Mapped[int] = mapped_column(BigInteger)
+    device_id: Mapped[str | None] = mapped_column(String(255))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processing_state: Mapped[str] = mapped_column(String(16), default=RECEIVED)
+    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processing_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    submission: Mapped[Submission] = relationship(back_populates="versions", foreign_keys=[submission_id])
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission_version", order_by="Attachment.name", cascade="all, delete-orphan"
+    )
+
+
+class Attachment(Base):
+    """A file named in a submission. blob_sha256 is NULL while it is expected but not yet received."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("submission_version_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_version_id: Mapped[int] = mapped_column(ForeignKey("submission_version.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    blob_sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(127))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    submission_version: Mapped[SubmissionVersion] = relationship(back_populates="attachments")

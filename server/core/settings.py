@@ -1,0 +1,83 @@
+"""Chumchon's configuration: read once from the environment into a typed, immutable object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A configuration value cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    broker_url: str
+    public_url: str | None
+    secret_key: str
+    max_upload_bytes: int
+    embedded_database: bool
+    embedded_broker: bool
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def export_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
+    """Use the configured key, or one generated once and kept in the data directory."""
+    configured = env.get("CHUMCHON_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every CHUMCHON_* setting; unset ones fall back to the embedded default."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("CHUMCHON_DATA_DIR", "").strip() or "instance").resolve()
+    database_url = env.get("CHUMCHON_DATABASE_URL", "").strip()
+    broker_url = env.get("CHUMCHON_BROKER_URL", "").strip()
+    public_url = env.get("CHUMCHON_PUBLIC_URL", "").strip().rstrip("/") or None
+    raw_limit = env.get("CHUMCHON_MAX_UPLOAD_BYTES", "").strip()
+    try:
+        max_upload = int(raw_limit) if raw_limit else DEFAULT_MAX_UPLOAD_BYTES
+    except ValueError as exc:
+        raise SettingsError(f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}") from exc
+    if max_upload <= 0:
+        raise SettingsError("CHUMCHON_MAX_UPLOAD_BYTES must be positive")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"CHUMCHON_PUBLIC_URL must start with http:// or https://, not {public_url!r}")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url or f"sqlite:///{data_dir / 'chumchon.sqlite3'}",
+        broker_url=broker_url or f"sqla+sqlite:///{data_dir / 'broker.sqlite3'}",
+        public_url=public_url,
+        secret_key=_secret_key(data_dir, env),
+        max_upload_bytes=max_upload,
+        embedded_database=not database_url,
+        embedded_broker=not broker_url,
+    )

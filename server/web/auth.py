@@ -1,0 +1,103 @@
+"""Authentication at the edge: Digest and HTTPS-only Basic for Collect, path tokens for phones,
+Bearer sessions (and HTTPS Basic) for the JSON API. Permission checks live in server.core.permissions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Response, g, request
+
+from server.core import accounts, digest
+from server.core.errors import Forbidden, Unauthenticated
+from server.core.models import User
+from server.web.context import db, services
+
+_NEED_LOGIN = "กรุณาเข้าสู่ระบบ / Please log in."
+
+
+def _basic_credentials() -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def _basic_user() -> User | None:
+    creds = _basic_credentials()
+    if creds is None:
+        return None
+    if not request.is_secure:
+        # Basic sends the password in clear text; Collect only offers it over HTTPS anyway.
+        raise Unauthenticated("ใช้ Basic ได้เฉพาะผ่าน HTTPS / Basic authentication needs HTTPS.")
+    user = accounts.find_user(db(), creds[0])
+    if user is None or not accounts.verify_password(user, creds[1]):
+        raise Unauthenticated("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password.")
+    return user
+
+
+def _digest_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("digest "):
+        return None
+    params = digest.parse_authorization(header[7:])
+    user = accounts.find_user(db(), params.get("username", ""))
+    state = digest.check_digest(
+        params,
+        request.method,
+        user.digest_ha1 if user is not None else None,
+        services().settings.secret_key,
+        accounts.DIGEST_REALM,
+    )
+    if state == "stale":
+        g.digest_stale = True
+        raise Unauthenticated(_NEED_LOGIN)
+    if state != "ok" or user is None:
+        raise Unauthenticated("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password.")
+    return user
+
+
+def openrosa_user(token: str | None) -> User:
+    """The account behind an OpenRosa request: its path token, or a Digest/Basic login."""
+    if token is not None:
+        user = accounts.find_by_collect_token(db(), token)
+        if user is None:
+            # 403, not 401: a 401 would make Collect ask for a password that cannot help (as ODK Central).
+            raise Forbidden("ลิงก์หรือคิวอาร์โค้ดนี้ใช้ไม่ได้แล้ว / This link or QR code is no longer valid.")
+        return user
+    user = _digest_user() or _basic_user()
+    if user is None:
+        raise Unauthenticated(_NEED_LOGIN)
+    return user
+
+
+def api_user() -> User:
+    """The account behind a JSON API request: Bearer session token, or Basic over HTTPS."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.find_by_api_token(db(), header[7:].strip())
+        if user is None:
+            raise Unauthenticated("เซสชันหมดอายุหรือไม่ถูกต้อง / The session token is invalid or expired.")
+        return user
+    user = _basic_user()
+    if user is None:
+        raise Unauthenticated(_NEED_LOGIN)
+    return user
+
+
+def add_challenge(resp: Response) -> None:
+    """Attach the challenge Collect (Digest) or an API client (Bearer) can answer."""
+    if request.blueprint is not None and request.blueprint.startswith("openrosa"):
+        settings = services().settings
+        resp.headers["WWW-Authenticate"] = digest.challenge(
+            settings.secret_key, accounts.DIGEST_REALM, stale=bool(g.get("digest_stale"))
+        )
+        if request.is_secure:
+            resp.headers.add("WWW-Authenticate", f'Basic realm="{accounts.DIGEST_REALM}", charset="UTF-8"')
+    else:
+        resp.headers["WWW-Authenticate"] = f'Bearer realm="{accounts.DIGEST_REALM}"'

@@ -1,0 +1,28 @@
+"""Per-request access to the services and a database session that closes at the end of the request."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from server.core.services import Services
+
+
+def services() -> Services:
+    svc: Services = current_app.extensions["chumchon"]
+    return svc
+
+
+def db() -> Session:
+    """The request's session; views commit explicitly, anything uncommitted is rolled back at teardown."""
+    if "db_session" not in g:
+        g.db_session = services().db.sessions()
+    session: Session = g.db_session
+    return session
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
