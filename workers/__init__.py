@@ -1,0 +1,1 @@
+"""Celery workers: the app factory (workers.app) and the task bodies (workers.tasks)."""

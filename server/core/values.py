@@ -1,0 +1,182 @@
+"""Typed values: the text of one instance node parsed by its schema type, ready to store as JSON.
+
+Choices (kept stable because exports and the API read them): integers become JSON numbers; decimals
+stay the exact string written by the phone (validated with Decimal, never rounded through a float);
+date, time and dateTime stay ISO strings as sent (offsets kept); select_multiple becomes a list; points
+become {lat, lon, alt, accuracy}. Text that does not parse is kept raw and reported as a type mismatch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+TYPE_MISMATCH = "type_mismatch"
+
+# Value kinds, chosen from the XForm bind type (what the phone actually wrote) with the XLSForm type
+# as a fallback when the bind type is missing.
+_BIND_KINDS = {
+    "int": "int",
+    "integer": "int",
+    "decimal": "decimal",
+    "date": "date",
+    "time": "time",
+    "dateTime": "dateTime",
+    "geopoint": "geopoint",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
+    "binary": "binary",
+    "select1": "select_one",
+    "select": "select_multiple",
+    "odk:rank": "select_multiple",
+}
+_TYPE_KINDS = {
+    "integer": "int",
+    "decimal": "decimal",
+    "date": "date",
+    "today": "date",
+    "time": "time",
+    "dateTime": "dateTime",
+    "start": "dateTime",
+    "end": "dateTime",
+    "select_one": "select_one",
+    "select_multiple": "select_multiple",
+    "rank": "select_multiple",
+    "geopoint": "geopoint",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
+    "image": "binary",
+    "audio": "binary",
+    "video": "binary",
+    "file": "binary",
+    "audit": "binary",
+}
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed value; `ok` is False when the raw text was kept because it did not fit the type."""
+
+    value: Any
+    ok: bool = True
+
+
+def value_kind(field: dict[str, Any]) -> str:
+    """The value kind of a schema field: int, decimal, date, time, dateTime, select_one,
+    select_multiple, geopoint, geotrace, geoshape, binary or text."""
+    bind = str(field.get("bind_type") or "")
+    if bind in _BIND_KINDS:
+        return _BIND_KINDS[bind]
+    return _TYPE_KINDS.get(str(field.get("type") or ""), "text")
+
+
+def _parse_int(text: str) -> Parsed:
+    return Parsed(int(text)) if _INT.fullmatch(text) else Parsed(text, ok=False)
+
+
+def _parse_decimal(text: str) -> Parsed:
+    if not _DECIMAL.fullmatch(text):
+        return Parsed(text, ok=False)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return Parsed(text, ok=False)
+    if not number.is_finite():
+        return Parsed(text, ok=False)
+    # The phone's own spelling is kept (e.g. "1500.50"): exact, and what the surveyor saw.
+    return Parsed(text)
+
+
+def _parse_date(text: str) -> Parsed:
+    if not _DATE.fullmatch(text):
+        return Parsed(text, ok=False)
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return Parsed(text, ok=False)
+    return Parsed(text)
+
+
+def _parse_time(text: str) -> Parsed:
+    return Parsed(text) if _TIME.fullmatch(text) else Parsed(text, ok=False)
+
+
+def _parse_datetime(text: str) -> Parsed:
+    # Collect writes 2026-01-15T09:30:00.000+07:00; the offset says where the phone was, so keep it.
+    if not _DATE.match(text) or "T" not in text:
+        return Parsed(text, ok=False)
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return Parsed(text, ok=False)
+    return Parsed(text)
+
+
+def parse_point(text: str) -> dict[str, float | None] | None:
+    """"lat lon [alt [accuracy]]" → {lat, lon, alt, accuracy}, or None if it is not a valid point."""
+    parts = text.split()
+    if not 2 <= len(parts) <= 4:
+        return None
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
+        return None
+    lat, lon = numbers[0], numbers[1]
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None
+    numbers += [None] * (4 - len(numbers))  # type: ignore[list-item]
+    return {"lat": lat, "lon": lon, "alt": numbers[2], "accuracy": numbers[3]}
+
+
+def _parse_geopoint(text: str) -> Parsed:
+    point = parse_point(text)
+    return Parsed(point) if point is not None else Parsed(text, ok=False)
+
+
+def _parse_points(text: str) -> Parsed:
+    points = []
+    for chunk in text.split(";"):
+        if not chunk.strip():
+            continue  # Collect may end a trace with ";"
+        point = parse_point(chunk)
+        if point is None:
+            return Parsed(text, ok=False)
+        points.append(point)
+    return Parsed(points)
+
+
+_PARSERS = {
+    "int": _parse_int,
+    "decimal": _parse_decimal,
+    "date": _parse_date,
+    "time": _parse_time,
+    "dateTime": _parse_datetime,
+    "geopoint": _parse_geopoint,
+    "geotrace": _parse_points,
+    "geoshape": _parse_points,
+    "select_multiple": lambda text: Parsed(text.split()),
+}
+
+
+def parse_value(kind: str, text: str | None) -> Parsed:
+    """Parse the text of one node. Empty (or only whitespace) is None; text keeps its inner spacing."""
+    if text is None or not text.strip():
+        return Parsed(None)
+    if kind in ("text", "select_one", "binary"):
+        # Free text is stored as typed (Thai text, leading zeros, spaces inside); only the outer
+        # whitespace XML pretty-printing may add is dropped for codes and file names.
+        return Parsed(text if kind == "text" else text.strip())
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        return Parsed(text)
+    return parser(text.strip())

@@ -1,0 +1,96 @@
+"""Task bodies, as plain functions of the process's Services (unit tests call them directly), and
+their registration on a Celery app under the names in server.core.broker."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+
+from server.core.broker import BUILD_EXPORT, PROCESS_SUBMISSION, SWEEP
+from server.core.errors import NotFound
+from server.core.exports_service import build_export, stale_queued_exports
+from server.core.processing import mark_failed, process_submission_version, sweep_unprocessed
+from server.core.services import Services, build_services
+from server.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def process_submission_job(services: Services, version_id: int) -> str:
+    """Process one submission version and commit; returns its processing_state ("missing" if the row
+    is gone). Database errors are recorded on the row in a fresh transaction, then re-raised."""
+    try:
+        with services.db.session() as session:
+            return process_submission_version(session, services.blobs, version_id)
+    except NotFound:
+        log.warning("submission version %s no longer exists; nothing to process", version_id)
+        return "missing"
+    except Exception as exc:
+        try:
+            with services.db.session() as session:
+                mark_failed(session, version_id, f"{type(exc).__name__}: {exc}", count_attempt=True)
+        except Exception:  # the database is still away; the row stays "received" for the sweeper
+            log.warning("could not record the failure of version %s", version_id, exc_info=True)
+        raise
+
+
+def sweep_job(services: Services, send: Callable[..., Any], grace_seconds: float) -> dict[str, int]:
+    """Re-send wake-ups for work whose message was lost: versions still waiting after the grace
+    period and queued exports. Duplicates are harmless because every task is idempotent."""
+    with services.db.session() as session:
+        versions = sweep_unprocessed(session, timedelta(seconds=grace_seconds))
+        exports = stale_queued_exports(session, grace_seconds)
+    for version_id in versions:
+        send(PROCESS_SUBMISSION, version_id)
+    for export_id in exports:
+        send(BUILD_EXPORT, export_id)
+    if versions or exports:
+        log.info("sweeper re-enqueued %d submission(s) and %d export(s)", len(versions), len(exports))
+    return {"submissions": len(versions), "exports": len(exports)}
+
+
+def build_export_job(services: Services, export_id: int) -> str:
+    """Build one export; returns its final state ("done" or "failed")."""
+    try:
+        return build_export(services.db.sessions, services.settings, services.blobs, export_id).state
+    except NotFound:
+        log.warning("export %s no longer exists", export_id)
+        return "missing"
+
+
+class ProcessServices:
+    """Services built once per worker process (lazily, so a forked pool child never reuses its
+    parent's database connections)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pid: int | None = None
+        self._services: Services | None = None
+
+    def get(self) -> Services:
+        if self._services is None or self._pid != os.getpid():
+            self._services = build_services(self.settings)
+            self._pid = os.getpid()
+        return self._services
+
+
+def register_tasks(app: Celery, services: ProcessServices, grace_seconds: float) -> None:
+    @app.task(name=PROCESS_SUBMISSION, ignore_result=True)
+    def process_submission(version_id: int) -> str:
+        return process_submission_job(services.get(), int(version_id))
+
+    @app.task(name=SWEEP, ignore_result=True)
+    def sweep() -> dict[str, int]:
+        def send(task: str, *args: Any) -> None:
+            app.send_task(task, args=list(args))
+
+        return sweep_job(services.get(), send, grace_seconds)
+
+    @app.task(name=BUILD_EXPORT, ignore_result=True)
+    def build(export_id: int) -> str:
+        return build_export_job(services.get(), int(export_id))
