@@ -21,7 +21,7 @@ def safe_text(text: str) -> str:
     return text
 
 
-def number_text(value: int | float) -> str:
+def number_text(value: float) -> str:
     # repr keeps every digit a float holds (13.7563 stays 13.7563, 4.0 stays 4.0).
     return repr(value) if isinstance(value, float) else str(value)
 

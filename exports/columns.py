@@ -7,8 +7,15 @@ from typing import Any
 
 ROOT_SYSTEM_FIRST = ("SubmissionDate",)
 ROOT_SYSTEM_LAST = (
-    "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "ReviewState",
-    "DeviceID", "Edits", "FormVersion",
+    "KEY",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
 )
 REPEAT_SYSTEM_LAST = ("PARENT_KEY", "KEY")
 _STRUCTURE = {"group", "repeat", "note"}
@@ -18,16 +25,16 @@ _POINT_SUFFIXES = (("lat", "Latitude"), ("lon", "Longitude"), ("alt", "Altitude"
 @dataclass(frozen=True)
 class Column:
     header: str
-    system: str | None = None        # a system value from the row (SubmissionDate, KEY, …)
-    path: str | None = None          # a field path in the row's "values"
-    part: str | None = None          # geopoint component: lat lon alt accuracy
+    system: str | None = None  # a system value from the row (SubmissionDate, KEY, …)
+    path: str | None = None  # a field path in the row's "values"
+    part: str | None = None  # geopoint component: lat lon alt accuracy
     choices: dict[str, str] | None = None  # choice name → label, when exporting labels
 
 
 @dataclass
 class Table:
     filename: str
-    repeat_path: str | None          # None for the main table
+    repeat_path: str | None  # None for the main table
     columns: list[Column] = field(default_factory=list)
 
 
@@ -45,7 +52,10 @@ def _is_point(spec: dict[str, Any]) -> bool:
 
 
 def _is_select(spec: dict[str, Any]) -> bool:
-    return spec.get("type") in ("select_one", "select_multiple") or spec.get("bind_type") in ("select1", "select")
+    return spec.get("type") in ("select_one", "select_multiple") or spec.get("bind_type") in (
+        "select1",
+        "select",
+    )
 
 
 def plan_tables(schema: dict[str, Any], *, labels: str | None = None) -> list[Table]:
@@ -76,17 +86,20 @@ def plan_tables(schema: dict[str, Any], *, labels: str | None = None) -> list[Ta
         if table is None:
             continue
         base = table.repeat_path or root
-        relative = spec["path"][len(base) + 1:] if spec["path"].startswith(base + "/") else spec["name"]
+        relative = spec["path"][len(base) + 1 :] if spec["path"].startswith(base + "/") else spec["name"]
         header = relative.replace("/", "-")
         choice_map = None
         if labels:
             header = _label(spec.get("labels"), labels, header)
             if _is_select(spec) and spec.get("choice_list") in choices:
-                choice_map = {c["name"]: _label(c.get("labels"), labels, c["name"])
-                              for c in choices[spec["choice_list"]]}
+                choice_map = {
+                    c["name"]: _label(c.get("labels"), labels, c["name"])
+                    for c in choices[spec["choice_list"]]
+                }
         if _is_point(spec):
-            table.columns += [Column(f"{header}-{suffix}", path=spec["path"], part=part)
-                              for part, suffix in _POINT_SUFFIXES]
+            table.columns += [
+                Column(f"{header}-{suffix}", path=spec["path"], part=part) for part, suffix in _POINT_SUFFIXES
+            ]
         else:
             table.columns.append(Column(header, path=spec["path"], choices=choice_map))
     for table in tables.values():
@@ -103,5 +116,6 @@ def _disambiguate(table: Table) -> None:
         count = seen.get(column.header, 0)
         seen[column.header] = count + 1
         if count:
-            table.columns[i] = Column(f"{column.header} ({count + 1})", column.system, column.path,
-                                      column.part, column.choices)
+            table.columns[i] = Column(
+                f"{column.header} ({count + 1})", column.system, column.path, column.part, column.choices
+            )

@@ -70,7 +70,9 @@ def write_csv_zip(
     repeat_rows(repeat_path): called once per repeat table, after the main table is written, giving
     rows with KEY and PARENT_KEY."""
     counts: dict[str, int] = {}
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True
+    ) as archive:
         for table in plan_tables(schema, labels=labels):
             rows = main_rows if table.repeat_path is None else repeat_rows(table.repeat_path)
             counts[table.filename] = _write_table(archive, table, rows)

@@ -20,9 +20,9 @@ from workers.tasks import ProcessServices, register_tasks
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    sweep_seconds: float = 60.0         # how often beat runs the sweeper
-    grace_seconds: float = 30.0         # how long a version may wait before the sweeper re-sends it
-    visibility_timeout: int = 3600      # Redis: seconds before an unacknowledged task is redelivered
+    sweep_seconds: float = 60.0  # how often beat runs the sweeper
+    grace_seconds: float = 30.0  # how long a version may wait before the sweeper re-sends it
+    visibility_timeout: int = 3600  # Redis: seconds before an unacknowledged task is redelivered
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -82,9 +82,13 @@ def run_worker(settings: Settings, concurrency: int = 2, beat: bool = False, log
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = make_celery(settings)
     argv = [
-        "worker", f"--concurrency={max(1, concurrency)}", f"--loglevel={loglevel}",
+        "worker",
+        f"--concurrency={max(1, concurrency)}",
+        f"--loglevel={loglevel}",
         # Gossip, mingle and heartbeats use broadcast messages the embedded transport does not carry.
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
     if beat:
         argv.append("--beat")

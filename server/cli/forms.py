@@ -9,13 +9,13 @@ import click
 from sqlalchemy.orm import Session
 
 from server.cli.context import cli_services
-from server.core import form_media, forms, projects
+from server.core import form_media, forms, geography, projects
 from server.core.errors import ChumchonError
 from server.core.formschema import preferred_label
 from server.core.models import Form, FormVersion
 from server.core.services import Services
+from server.core.shipped_forms import publish_with_media
 
-MEDIA_DIR = "media"
 _project_option = click.option(
     "--project", "project_id", type=int, default=None, help="Project id (default: the first project)."
 )
@@ -33,14 +33,7 @@ def _missing(version: FormVersion) -> list[str]:
 
 def _publish_one(svc: Services, path: Path, project_id: int | None) -> None:
     with svc.db.session() as session:
-        version = forms.publish_form(
-            session, svc.blobs, _project(session, project_id), path.read_bytes(), path.name
-        )
-        media_dir = path.parent / MEDIA_DIR
-        for media in version.media:
-            candidate = media_dir / media.name
-            if media.name != "itemsets.csv" and candidate.is_file():
-                form_media.attach_media(session, svc.blobs, version, media.name, candidate.read_bytes())
+        version = publish_with_media(session, svc.blobs, _project(session, project_id), path)
         click.echo(f"{version.form.xml_form_id}  version {version.version or '-'}  {version.title}")
         for warning in version.warnings:
             click.echo(f"  warning: {warning}")
@@ -143,3 +136,11 @@ def register(group: click.Group) -> None:
                 click.echo(f"{form.xml_form_id}: {len(fields)} sensitive field(s)")
                 for field in fields:
                     click.echo(f"  {field['path']}\t{field['type']}\t{preferred_label(field['labels'])}")
+
+    @forms_group.command("geography")
+    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("forms/media"),
+                  show_default=True, help="Folder for provinces.csv, districts.csv, subdistricts.csv.")
+    def geography_media(output: Path) -> None:
+        """Regenerate the province/district/subdistrict media CSVs from the geothai package (CC-BY-4.0)."""
+        for name, count in geography.write_geography_media(output).items():
+            click.echo(f"{output / name}: {count:,} rows")

@@ -78,6 +78,9 @@ def print_welcome(svc: Services, logins: bootstrap.FirstLogins, url: str, publis
     click.echo(f"  ODK Collect server URL:  {collect_url}")
     click.echo(f"  Forms published:         {', '.join(published) if published else 'none'}")
     click.echo(f"  QR code PNG:             {png}")
+    if "://127." in url or "://localhost" in url:
+        click.echo("  หมายเหตุ / Note: phones cannot reach 127.0.0.1 — set CHUMCHON_PUBLIC_URL to this")
+        click.echo("  machine's network address (e.g. http://192.168.1.10:8080) so the QR code works.")
     click.echo("  สแกนด้วย ODK Collect / Scan with ODK Collect (Project > Add project > Scan QR):")
     click.echo(collect_qr.qr_terminal(payload))
     return png
@@ -166,6 +169,8 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
             "graceful_timeout": 20,
             "accesslog": "-",
             "errorlog": "-",
+            # One shared control socket in $HOME would clash between several web processes on a machine.
+            "control_socket_disable": True,
         }
         # Connections opened by the migration must not be inherited by forked web processes.
         svc.db.engine.dispose()

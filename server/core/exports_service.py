@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("csv",)
 OPTION_KEYS = {"labels"}
-CHUNK = 1000           # rows read per query (keyset pagination: constant memory, short transactions)
+CHUNK = 1000  # rows read per query (keyset pagination: constant memory, short transactions)
+REPEAT_CHUNK = 200  # submissions whose repeat rows are read per query
 PROGRESS_EVERY = 1000  # rows between progress commits
 SessionFactory = Callable[[], Session]
 
@@ -64,7 +65,9 @@ def _check_options(options: dict[str, Any] | None, form_version: FormVersion) ->
     if labels is not None:
         languages = form_version.field_schema.get("languages") or []
         ok = isinstance(labels, str) and (
-            labels in languages or labels == "default" or any(lang.endswith(f"({labels})") for lang in languages)
+            labels in languages
+            or labels == "default"
+            or any(lang.endswith(f"({labels})") for lang in languages)
         )
         if not ok:
             raise BadRequest(
@@ -74,7 +77,10 @@ def _check_options(options: dict[str, Any] | None, form_version: FormVersion) ->
 
 
 def request_export(
-    session: Session, form: Form, fmt: str = "csv", options: dict[str, Any] | None = None,
+    session: Session,
+    form: Form,
+    fmt: str = "csv",
+    options: dict[str, Any] | None = None,
     user: User | None = None,
 ) -> Export:
     """A queued export of the form's current data. The caller commits, then enqueues "exports.build"."""
@@ -84,15 +90,27 @@ def request_export(
             formats=list(FORMATS),
         )
     if form.current_version is None:
-        raise NotFound(f"แบบฟอร์ม {form.xml_form_id} ยังไม่ได้เผยแพร่ / Form {form.xml_form_id!r} is not published.")
-    export = Export(form_id=form.id, format=fmt, options=_check_options(options, form.current_version),
-                    state=QUEUED, created_by_id=user.id if user else None)
+        raise NotFound(
+            f"แบบฟอร์ม {form.xml_form_id} ยังไม่ได้เผยแพร่ / Form {form.xml_form_id!r} is not published."
+        )
+    export = Export(
+        form_id=form.id,
+        format=fmt,
+        options=_check_options(options, form.current_version),
+        state=QUEUED,
+        created_by_id=user.id if user else None,
+    )
     session.add(export)
     session.flush()
     # Exports carry personal data out of the system: every one is on the audit trail (PDPA).
-    session.add(AuditEvent(actor_id=user.id if user else None, action="form.submission.export",
-                           target=f"form:{form.project_id}/{form.xml_form_id}",
-                           details={"export_id": export.id, "format": fmt, "options": export.options}))
+    session.add(
+        AuditEvent(
+            actor_id=user.id if user else None,
+            action="form.submission.export",
+            target=f"form:{form.project_id}/{form.xml_form_id}",
+            details={"export_id": export.id, "format": fmt, "options": export.options},
+        )
+    )
     return export
 
 
@@ -125,13 +143,19 @@ def _process_pending(sessions: SessionFactory, blobs: BlobStore, form_id: int) -
     """Process current versions the worker has not reached yet, in small committed batches."""
     while True:
         with sessions() as session:
-            ids = list(session.scalars(
-                select(SubmissionVersion.id)
-                .join(Submission, Submission.current_version_id == SubmissionVersion.id)
-                .where(Submission.form_id == form_id, Submission.deleted_at.is_(None),
-                       SubmissionVersion.processing_state == RECEIVED)
-                .order_by(SubmissionVersion.id).limit(200)
-            ))
+            ids = list(
+                session.scalars(
+                    select(SubmissionVersion.id)
+                    .join(Submission, Submission.current_version_id == SubmissionVersion.id)
+                    .where(
+                        Submission.form_id == form_id,
+                        Submission.deleted_at.is_(None),
+                        SubmissionVersion.processing_state == RECEIVED,
+                    )
+                    .order_by(SubmissionVersion.id)
+                    .limit(200)
+                )
+            )
             if not ids:
                 return
             for version_id in ids:
@@ -140,80 +164,142 @@ def _process_pending(sessions: SessionFactory, blobs: BlobStore, form_id: int) -
 
 
 def _current(query: Any, form_id: int) -> Any:
-    return query.where(Submission.form_id == form_id, Submission.deleted_at.is_(None),
-                       SubmissionVersion.processing_state == PROCESSED)
+    return query.where(
+        Submission.form_id == form_id,
+        Submission.deleted_at.is_(None),
+        SubmissionVersion.processing_state == PROCESSED,
+    )
 
 
 def _main_rows(sessions: SessionFactory, form_id: int) -> Iterator[dict[str, Any]]:
     last = 0
     while True:
         with sessions() as session:
-            rows = session.execute(_current(
-                select(Submission.id, Submission.created_at, Submission.review_state, Submission.submitter_id,
-                       User.display_name, SubmissionVersion.id, SubmissionVersion.instance_id,
-                       SubmissionVersion.device_id, FormVersion.version, Record.values)
-                .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-                .join(Record, Record.submission_version_id == SubmissionVersion.id)
-                .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
-                .outerjoin(User, User.id == Submission.submitter_id), form_id)
-                .where(Submission.id > last).order_by(Submission.id).limit(CHUNK)
+            rows = session.execute(
+                _current(
+                    select(
+                        Submission.id,
+                        Submission.created_at,
+                        Submission.review_state,
+                        Submission.submitter_id,
+                        User.display_name,
+                        SubmissionVersion.id,
+                        SubmissionVersion.instance_id,
+                        SubmissionVersion.device_id,
+                        FormVersion.version,
+                        Record.values,
+                    )
+                    .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
+                    .join(Record, Record.submission_version_id == SubmissionVersion.id)
+                    .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
+                    .outerjoin(User, User.id == Submission.submitter_id),
+                    form_id,
+                )
+                .where(Submission.id > last)
+                .order_by(Submission.id)
+                .limit(CHUNK)
             ).all()
             if not rows:
                 return
             version_ids = [r[5] for r in rows]
-            files = {vid: (present, expected) for vid, expected, present in session.execute(
-                select(Attachment.submission_version_id, func.count(), func.count(Attachment.blob_sha256))
-                .where(Attachment.submission_version_id.in_(version_ids))
-                .group_by(Attachment.submission_version_id))}
-            versions = dict(session.execute(
-                select(SubmissionVersion.submission_id, func.count())
-                .where(SubmissionVersion.submission_id.in_([r[0] for r in rows]))
-                .group_by(SubmissionVersion.submission_id)).all())
+            files = {
+                vid: (present, expected)
+                for vid, expected, present in session.execute(
+                    select(Attachment.submission_version_id, func.count(), func.count(Attachment.blob_sha256))
+                    .where(Attachment.submission_version_id.in_(version_ids))
+                    .group_by(Attachment.submission_version_id)
+                )
+            }
+            versions = dict(
+                session.execute(
+                    select(SubmissionVersion.submission_id, func.count())
+                    .where(SubmissionVersion.submission_id.in_([r[0] for r in rows]))
+                    .group_by(SubmissionVersion.submission_id)
+                ).all()
+            )
         for sid, created, review, submitter, name, vid, iid, device, form_version, values in rows:
             present, expected = files.get(vid, (0, 0))
             yield {
                 "SubmissionDate": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "KEY": iid, "SubmitterID": submitter, "SubmitterName": name,
-                "AttachmentsPresent": present, "AttachmentsExpected": expected, "ReviewState": review,
-                "DeviceID": device, "Edits": versions.get(sid, 1) - 1, "FormVersion": form_version,
+                "KEY": iid,
+                "SubmitterID": submitter,
+                "SubmitterName": name,
+                "AttachmentsPresent": present,
+                "AttachmentsExpected": expected,
+                "ReviewState": review,
+                "DeviceID": device,
+                "Edits": versions.get(sid, 1) - 1,
+                "FormVersion": form_version,
                 "values": values,
             }
         last = rows[-1][0]
 
 
 def _repeat_rows(sessions: SessionFactory, form_id: int, repeat_path: str) -> Iterator[dict[str, Any]]:
+    """Repeat rows in the main table's order, read per chunk of submissions (their current versions),
+    so every query is an index lookup however large the form grows."""
     last = 0
     while True:
         with sessions() as session:
-            rows = session.execute(_repeat_query(
-                select(RepeatRow.id, RepeatRow.key, RepeatRow.parent_key, RepeatRow.values), form_id, repeat_path)
-                .where(RepeatRow.id > last).order_by(RepeatRow.id).limit(CHUNK)).all()
-        if not rows:
-            return
-        for _id, key, parent_key, values in rows:
-            yield {"KEY": key, "PARENT_KEY": parent_key, "values": values}
-        last = rows[-1][0]
+            chunk = session.execute(
+                _current(
+                    select(Submission.id, SubmissionVersion.id).join(
+                        SubmissionVersion, SubmissionVersion.id == Submission.current_version_id
+                    ),
+                    form_id,
+                )
+                .where(Submission.id > last)
+                .order_by(Submission.id)
+                .limit(REPEAT_CHUNK)
+            ).all()
+            if not chunk:
+                return
+            by_version: dict[int, list[dict[str, Any]]] = {}
+            for vid, key, parent_key, values in session.execute(
+                select(RepeatRow.submission_version_id, RepeatRow.key, RepeatRow.parent_key, RepeatRow.values)
+                .where(
+                    RepeatRow.submission_version_id.in_([v for _, v in chunk]),
+                    RepeatRow.repeat_path == repeat_path,
+                )
+                .order_by(RepeatRow.submission_version_id, RepeatRow.ordinal)
+            ):
+                by_version.setdefault(vid, []).append(
+                    {"KEY": key, "PARENT_KEY": parent_key, "values": values}
+                )
+        for _sid, vid in chunk:
+            yield from by_version.get(vid, ())
+        last = chunk[-1][0]
 
 
 def _repeat_query(query: Any, form_id: int, repeat_path: str) -> Any:
     return _current(
         query.join(SubmissionVersion, SubmissionVersion.id == RepeatRow.submission_version_id)
         .join(Submission, Submission.current_version_id == SubmissionVersion.id)
-        .where(RepeatRow.form_id == form_id, RepeatRow.repeat_path == repeat_path), form_id)
+        .where(RepeatRow.form_id == form_id, RepeatRow.repeat_path == repeat_path),
+        form_id,
+    )
 
 
 class _Progress:
     """Counts rows as the writer pulls them and commits progress in its own short transaction."""
 
-    def __init__(self, sessions: SessionFactory, export_id: int, total: int,
-                 on_progress: Callable[[int, int], None] | None) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        export_id: int,
+        total: int,
+        on_progress: Callable[[int, int], None] | None,
+    ) -> None:
         self.sessions, self.export_id, self.total, self.on_progress = sessions, export_id, total, on_progress
         self.done = 0
 
     def save(self) -> None:
         with self.sessions() as session:
-            session.execute(update(Export).where(Export.id == self.export_id)
-                            .values(progress_done=self.done, progress_total=self.total))
+            session.execute(
+                update(Export)
+                .where(Export.id == self.export_id)
+                .values(progress_done=self.done, progress_total=self.total)
+            )
             session.commit()
         if self.on_progress is not None:
             self.on_progress(self.done, self.total)
@@ -229,19 +315,29 @@ class _Progress:
 def _count(sessions: SessionFactory, form_id: int, schema: dict[str, Any]) -> tuple[int, int]:
     """(rows to write, current versions that failed processing and are left out)."""
     with sessions() as session:
-        base = (select(func.count()).select_from(Submission)
-                .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-                .where(Submission.form_id == form_id, Submission.deleted_at.is_(None)))
+        base = (
+            select(func.count())
+            .select_from(Submission)
+            .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
+            .where(Submission.form_id == form_id, Submission.deleted_at.is_(None))
+        )
         total = session.scalar(base.where(SubmissionVersion.processing_state == PROCESSED)) or 0
         failed = session.scalar(base.where(SubmissionVersion.processing_state == FAILED)) or 0
         for repeat in schema.get("repeats", []):
-            total += session.scalar(_repeat_query(
-                select(func.count()).select_from(RepeatRow), form_id, repeat["path"])) or 0
+            total += (
+                session.scalar(
+                    _repeat_query(select(func.count()).select_from(RepeatRow), form_id, repeat["path"])
+                )
+                or 0
+            )
     return total, failed
 
 
 def build_export(
-    sessions: SessionFactory, settings: Settings, blobs: BlobStore, export_id: int,
+    sessions: SessionFactory,
+    settings: Settings,
+    blobs: BlobStore,
+    export_id: int,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Export:
     """Build one export (worker task "exports.build", or in-process from the CLI). Safe to run again:
@@ -267,7 +363,9 @@ def build_export(
         progress.save()
         with partial.open("wb") as fh:
             write_csv_zip(
-                fh, schema, progress.counted(_main_rows(sessions, form_id)),
+                fh,
+                schema,
+                progress.counted(_main_rows(sessions, form_id)),
                 lambda path: progress.counted(_repeat_rows(sessions, form_id, path)),
                 labels=options.get("labels"),
             )
@@ -278,16 +376,39 @@ def build_export(
         log.exception("export %s failed", export_id)
         if partial.is_file():
             partial.unlink()
-        return _finish(sessions, export_id, state=EXPORT_FAILED, error=(
-            f"สร้างไฟล์ส่งออกไม่สำเร็จ / The export could not be built: {exc}"))
-    note = (f"ข้อมูล {failed} รายการประมวลผลไม่ได้และไม่อยู่ในไฟล์นี้ / {failed} submission(s) could not be "
-            "processed and are not in this export." if failed else None)
-    return _finish(sessions, export_id, state=DONE, error=note, done=progress.done, path=final,
-                   filename=f"{xml_form_id}.zip")
+        return _finish(
+            sessions,
+            export_id,
+            state=EXPORT_FAILED,
+            error=(f"สร้างไฟล์ส่งออกไม่สำเร็จ / The export could not be built: {exc}"),
+        )
+    note = (
+        f"ข้อมูล {failed} รายการประมวลผลไม่ได้และไม่อยู่ในไฟล์นี้ / {failed} submission(s) could not be "
+        "processed and are not in this export."
+        if failed
+        else None
+    )
+    return _finish(
+        sessions,
+        export_id,
+        state=DONE,
+        error=note,
+        done=progress.done,
+        path=final,
+        filename=f"{xml_form_id}.zip",
+    )
 
 
-def _finish(sessions: SessionFactory, export_id: int, *, state: str, error: str | None, done: int | None = None,
-            path: Path | None = None, filename: str | None = None) -> Export:
+def _finish(
+    sessions: SessionFactory,
+    export_id: int,
+    *,
+    state: str,
+    error: str | None,
+    done: int | None = None,
+    path: Path | None = None,
+    filename: str | None = None,
+) -> Export:
     with sessions() as session:
         export = session.get(Export, export_id)
         assert export is not None

@@ -83,7 +83,9 @@ class _Walker:
         self.instance_id = instance_id
         self.out = Flattened()
 
-    def walk(self, element: etree._Element, path: str, indexed: str, values: dict[str, Any], key: str) -> None:
+    def walk(
+        self, element: etree._Element, path: str, indexed: str, values: dict[str, Any], key: str
+    ) -> None:
         seen: dict[str, int] = {}
         for child in element:
             name = local_name(child)
@@ -108,20 +110,27 @@ class _Walker:
                 continue
             self._leaf(child, spec, child_path, f"{indexed}/{name}", values)
 
-    def _leaf(self, element: etree._Element, spec: dict[str, Any], path: str, indexed: str,
-              values: dict[str, Any]) -> None:
+    def _leaf(
+        self, element: etree._Element, spec: dict[str, Any], path: str, indexed: str, values: dict[str, Any]
+    ) -> None:
         kind = value_kind(spec)
         raw = element.text
         parsed = parse_value(kind, raw)
         values[path] = parsed.value
         flag_path = f"/{self.root}{indexed}"
         if not parsed.ok:
-            self.out.flags.append(FlatFlag(flag_path, TYPE_MISMATCH, _mismatch_message(str(raw).strip(), kind)))
+            self.out.flags.append(
+                FlatFlag(flag_path, TYPE_MISMATCH, _mismatch_message(str(raw).strip(), kind))
+            )
         checks = spec.get("checks") or []
-        if "thai_citizen_id" in checks and isinstance(parsed.value, str) and parsed.value.strip():
-            if not is_valid_thai_citizen_id(parsed.value.strip()):
-                # The value itself stays out of the message: citizen IDs are personal data (PDPA).
-                self.out.flags.append(FlatFlag(flag_path, THAI_CITIZEN_ID_INVALID, _CITIZEN_MESSAGE))
+        value = parsed.value
+        if (
+            "thai_citizen_id" in checks
+            and isinstance(value, str)
+            and not is_valid_thai_citizen_id(value.strip())
+        ):
+            # The value itself stays out of the message: citizen IDs are personal data (PDPA).
+            self.out.flags.append(FlatFlag(flag_path, THAI_CITIZEN_ID_INVALID, _CITIZEN_MESSAGE))
 
 
 def flatten_instance(root: etree._Element, schema: dict[str, Any], instance_id: str) -> Flattened:
@@ -182,16 +191,30 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
         session.execute(
             insert(RepeatRow),
             [
-                {"submission_version_id": version_id, "form_id": version.form_id, "repeat_path": r.repeat_path,
-                 "ordinal": r.ordinal, "key": r.key, "parent_key": r.parent_key, "values": r.values}
+                {
+                    "submission_version_id": version_id,
+                    "form_id": version.form_id,
+                    "repeat_path": r.repeat_path,
+                    "ordinal": r.ordinal,
+                    "key": r.key,
+                    "parent_key": r.parent_key,
+                    "values": r.values,
+                }
                 for r in flat.repeats
             ],
         )
     if flat.flags:
         session.execute(
             insert(QualityFlag),
-            [{"submission_version_id": version_id, "field_path": f.field_path, "code": f.code,
-              "message": f.message} for f in flat.flags],
+            [
+                {
+                    "submission_version_id": version_id,
+                    "field_path": f.field_path,
+                    "code": f.code,
+                    "message": f.message,
+                }
+                for f in flat.flags
+            ],
         )
     version.processing_state = PROCESSED
     version.processing_error = None
@@ -240,7 +263,11 @@ def reprocess_all(
 
 
 def sweep_unprocessed(
-    session: Session, older_than: timedelta, *, max_attempts: int = MAX_ATTEMPTS, limit: int = 1000,
+    session: Session,
+    older_than: timedelta,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    limit: int = 1000,
     now: datetime | None = None,
 ) -> list[int]:
     """Ids of versions still waiting after the grace period: "received", or "failed" with attempts left."""

@@ -32,7 +32,7 @@ class SubmissionItem:
 @dataclass
 class SubmissionDetail:
     item: SubmissionItem
-    values: dict[str, Any] | None                     # None until processed
+    values: dict[str, Any] | None  # None until processed
     repeats: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, str]] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
@@ -47,14 +47,23 @@ def _listing(form: Form) -> Any:
     )
 
 
-def list_submissions(session: Session, form: Form, limit: int, offset: int) -> tuple[int, list[SubmissionItem]]:
+def list_submissions(
+    session: Session, form: Form, limit: int, offset: int
+) -> tuple[int, list[SubmissionItem]]:
     """(total, one page), newest first as in ODK Central."""
-    total = session.scalar(
-        select(func.count()).select_from(Submission)
-        .where(Submission.form_id == form.id, Submission.deleted_at.is_(None))
-    ) or 0
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.form_id == form.id, Submission.deleted_at.is_(None))
+        )
+        or 0
+    )
     rows = session.execute(
-        _listing(form).order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit).offset(offset)
+        _listing(form)
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return total, [SubmissionItem(s, v, fv) for s, v, fv in rows]
 
@@ -83,19 +92,24 @@ def submission_detail(session: Session, form: Form, instance_id: str) -> Submiss
     return SubmissionDetail(
         item=item,
         values=record.values if record is not None else None,
-        repeats=[{"repeat": r.repeat_path, "key": r.key, "parentKey": r.parent_key, "values": r.values}
-                 for r in repeats],
+        repeats=[
+            {"repeat": r.repeat_path, "key": r.key, "parentKey": r.parent_key, "values": r.values}
+            for r in repeats
+        ],
         flags=[{"path": f.field_path, "code": f.code, "message": f.message} for f in flags],
         attachments=attachment_list(session, form, instance_id, item=item),
     )
 
 
-def attachment_list(session: Session, form: Form, instance_id: str, *,
-                    item: SubmissionItem | None = None) -> list[dict[str, Any]]:
+def attachment_list(
+    session: Session, form: Form, instance_id: str, *, item: SubmissionItem | None = None
+) -> list[dict[str, Any]]:
     """[{name, exists}] for the current version, as ODK Central lists them."""
     item = item or get_submission(session, form, instance_id)
     rows = session.scalars(
-        select(Attachment).where(Attachment.submission_version_id == item.version.id).order_by(Attachment.name)
+        select(Attachment)
+        .where(Attachment.submission_version_id == item.version.id)
+        .order_by(Attachment.name)
     ).all()
     return [{"name": a.name, "exists": a.blob_sha256 is not None} for a in rows]
 

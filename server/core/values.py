@@ -8,6 +8,7 @@ become {lat, lon, alt, accuracy}. Text that does not parse is kept raw and repor
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -121,7 +122,7 @@ def _parse_datetime(text: str) -> Parsed:
 
 
 def parse_point(text: str) -> dict[str, float | None] | None:
-    """"lat lon [alt [accuracy]]" → {lat, lon, alt, accuracy}, or None if it is not a valid point."""
+    """ "lat lon [alt [accuracy]]" → {lat, lon, alt, accuracy}, or None if it is not a valid point."""
     parts = text.split()
     if not 2 <= len(parts) <= 4:
         return None
@@ -129,7 +130,7 @@ def parse_point(text: str) -> dict[str, float | None] | None:
         numbers = [float(p) for p in parts]
     except ValueError:
         return None
-    if any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
+    if not all(math.isfinite(n) for n in numbers):
         return None
     lat, lon = numbers[0], numbers[1]
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
@@ -155,6 +156,10 @@ def _parse_points(text: str) -> Parsed:
     return Parsed(points)
 
 
+def _parse_list(text: str) -> Parsed:
+    return Parsed(text.split())
+
+
 _PARSERS = {
     "int": _parse_int,
     "decimal": _parse_decimal,
@@ -164,7 +169,7 @@ _PARSERS = {
     "geopoint": _parse_geopoint,
     "geotrace": _parse_points,
     "geoshape": _parse_points,
-    "select_multiple": lambda text: Parsed(text.split()),
+    "select_multiple": _parse_list,
 }
 
 

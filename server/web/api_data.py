@@ -86,7 +86,9 @@ def get_submission(project_id: int, xml_form_id: str, instance_id: str) -> Respo
     form = _form(project_id, xml_form_id, "submission.read")
     detail = submissions_query.submission_detail(db(), form, instance_id)
     body = submission_json(detail.item)
-    body.update(values=detail.values, repeats=detail.repeats, flags=detail.flags, attachments=detail.attachments)
+    body.update(
+        values=detail.values, repeats=detail.repeats, flags=detail.flags, attachments=detail.attachments
+    )
     return jsonify(body)
 
 
@@ -136,8 +138,12 @@ def download_export(export_id: int) -> Response:
     export, form = exports_service.get_export(db(), export_id)
     permissions.require(db(), user, "export.read", form.project_id)
     path = exports_service.export_file(export)
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name=export.filename or f"{form.xml_form_id}.zip")
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export.filename or f"{form.xml_form_id}.zip",
+    )
 
 
 def register(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import unquote, urlsplit
 
 from flask import Response, g, request
 
@@ -46,6 +47,9 @@ def _digest_user() -> User | None:
     if not header.lower().startswith("digest "):
         return None
     params = digest.parse_authorization(header[7:])
+    if unquote(urlsplit(params.get("uri", "")).path) != request.path:
+        # The response only proves knowledge for the URI it was computed on: refuse replays elsewhere.
+        raise Unauthenticated("ข้อมูลยืนยันตัวตนไม่ตรงกับที่อยู่ / Digest URI does not match the request.")
     user = accounts.find_user(db(), params.get("username", ""))
     state = digest.check_digest(
         params,

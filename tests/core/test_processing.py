@@ -51,7 +51,12 @@ def test_main_values_are_typed_and_thai_text_is_intact(services: Services, proje
         assert version is not None and version.processing_state == "processed" and version.processed_at
     assert values["/data/household/house_no"] == "12/3 หมู่ 4"
     assert values["/data/remarks"] == "บ้านไม้สองชั้น ริมคลอง"
-    assert values["/data/household/location"] == {"lat": 13.7563, "lon": 100.5018, "alt": 12.5, "accuracy": 4.0}
+    assert values["/data/household/location"] == {
+        "lat": 13.7563,
+        "lon": 100.5018,
+        "alt": 12.5,
+        "accuracy": 4.0,
+    }
     assert values["/data/savings"] == ["bank", "gold"]
     assert values["/data/rooms"] == 3
     assert values["/data/income"] == "150000.50"
@@ -75,9 +80,15 @@ def test_repeats_get_central_style_keys_including_nested_ones(services: Services
         ("/data/members", f"{IID}/members[2]", IID),
         ("/data/members/visits", f"{IID}/members[2]/visits[1]", f"{IID}/members[2]"),
     ]
-    assert rows[0][4] == {"/data/members/full_name": "สมชาย ใจดี", "/data/members/citizen_id": "1101700207030",
-                          "/data/members/age": 45}
-    assert rows[2][4] == {"/data/members/visits/visit_date": "2026-02-11", "/data/members/visits/visit_note": "ติดตาม"}
+    assert rows[0][4] == {
+        "/data/members/full_name": "สมชาย ใจดี",
+        "/data/members/citizen_id": "1101700207030",
+        "/data/members/age": 45,
+    }
+    assert rows[2][4] == {
+        "/data/members/visits/visit_date": "2026-02-11",
+        "/data/members/visits/visit_note": "ติดตาม",
+    }
     assert [r[1] for r in rows] == [1, 2, 3, 4, 5]
 
 
@@ -87,7 +98,10 @@ def test_bad_citizen_id_and_type_mismatch_are_flagged(services: Services, projec
         process_submission_version(session, services.blobs, vid)
         result = derived(session, vid)
     codes = [(path, code) for path, code, _ in result["flags"]]
-    assert codes == [("/data/members[2]/citizen_id", "thai_citizen_id_invalid"), ("/data/rooms", "type_mismatch")]
+    assert codes == [
+        ("/data/members[2]/citizen_id", "thai_citizen_id_invalid"),
+        ("/data/rooms", "type_mismatch"),
+    ]
     cid_message = result["flags"][0][2]
     assert "เลขประจำตัวประชาชน" in cid_message and "citizen ID" in cid_message
     assert "1101700207031" not in cid_message  # personal data stays out of messages
@@ -113,10 +127,17 @@ def test_an_edit_is_processed_against_its_own_form_version(services: Services, p
         old_fv = make_form_version(session, services.blobs, project.id)
         first = make_submission(session, services.blobs, old_fv, household_xml(IID), IID)
         # Version 2 of the form drops the phone question; the edit is made with it.
-        new_fv = make_form_version(session, services.blobs, project.id, household_schema("2026112302", with_phone=False))
-        edit = make_submission(session, services.blobs, new_fv,
-                               household_xml(edit_iid, version="2026112302", phone="0899999999", deprecated_id=IID),
-                               edit_iid, deprecated_id=IID)
+        new_fv = make_form_version(
+            session, services.blobs, project.id, household_schema("2026112302", with_phone=False)
+        )
+        edit = make_submission(
+            session,
+            services.blobs,
+            new_fv,
+            household_xml(edit_iid, version="2026112302", phone="0899999999", deprecated_id=IID),
+            edit_iid,
+            deprecated_id=IID,
+        )
         first_id, edit_id = first.id, edit.id
     with services.db.session() as session:
         process_submission_version(session, services.blobs, first_id)
@@ -147,8 +168,10 @@ def test_xml_that_does_not_fit_the_form_fails_clearly_and_keeps_the_raw_data(
 def test_reprocess_all_rebuilds_everything(services: Services, project: Project) -> None:
     with services.db.session() as session:
         fv = make_form_version(session, services.blobs, project.id)
-        ids = [make_submission(session, services.blobs, fv, household_xml(f"uuid:{i}"), f"uuid:{i}").id
-               for i in range(5)]
+        ids = [
+            make_submission(session, services.blobs, fv, household_xml(f"uuid:{i}"), f"uuid:{i}").id
+            for i in range(5)
+        ]
     seen: list[tuple[int, int]] = []
     counts = reprocess_all(services.db.sessions, services.blobs, lambda d, t: seen.append((d, t)), chunk=2)
     assert counts == {"processed": 5, "failed": 0}

@@ -31,24 +31,43 @@ def main_row(**values: Any) -> dict[str, Any]:
         "/data/rooms": 3,
         "/data/income": "-1500.50",
         "/data/phone": "0812345678",
-        "/data/remarks": "=HYPERLINK(\"http://evil\")",
+        "/data/remarks": '=HYPERLINK("http://evil")',
         "/data/meta/instanceID": IID,
     }
     base.update(values)
-    return {"SubmissionDate": "2026-01-15T02:30:00.000Z", "KEY": IID, "SubmitterID": 5,
-            "SubmitterName": "สมชาย", "AttachmentsPresent": 1, "AttachmentsExpected": 1, "ReviewState": None,
-            "DeviceID": "collect:abc", "Edits": 0, "FormVersion": "2026112301", "values": base}
+    return {
+        "SubmissionDate": "2026-01-15T02:30:00.000Z",
+        "KEY": IID,
+        "SubmitterID": 5,
+        "SubmitterName": "สมชาย",
+        "AttachmentsPresent": 1,
+        "AttachmentsExpected": 1,
+        "ReviewState": None,
+        "DeviceID": "collect:abc",
+        "Edits": 0,
+        "FormVersion": "2026112301",
+        "values": base,
+    }
 
 
 REPEATS = {
     "/data/members": [
-        {"KEY": f"{IID}/members[1]", "PARENT_KEY": IID,
-         "values": {"/data/members/full_name": "สมชาย ใจดี", "/data/members/citizen_id": "0101700207030",
-                    "/data/members/age": 45}},
+        {
+            "KEY": f"{IID}/members[1]",
+            "PARENT_KEY": IID,
+            "values": {
+                "/data/members/full_name": "สมชาย ใจดี",
+                "/data/members/citizen_id": "0101700207030",
+                "/data/members/age": 45,
+            },
+        },
     ],
     "/data/members/visits": [
-        {"KEY": f"{IID}/members[1]/visits[1]", "PARENT_KEY": f"{IID}/members[1]",
-         "values": {"/data/members/visits/visit_date": "2026-01-10"}},
+        {
+            "KEY": f"{IID}/members[1]/visits[1]",
+            "PARENT_KEY": f"{IID}/members[1]",
+            "values": {"/data/members/visits/visit_date": "2026-01-10"},
+        },
     ],
 }
 
@@ -66,20 +85,43 @@ def table(data: bytes) -> list[dict[str, str]]:
 
 def test_one_csv_per_table_with_central_names_and_a_bom() -> None:
     files = build()
-    assert list(files) == ["household_survey.csv", "household_survey-members.csv", "household_survey-visits.csv"]
+    assert list(files) == [
+        "household_survey.csv",
+        "household_survey-members.csv",
+        "household_survey-visits.csv",
+    ]
     assert all(data.startswith(b"\xef\xbb\xbf") for data in files.values())
 
 
 def test_main_table_columns_follow_central_order_and_group_paths() -> None:
     header = next(csv.reader(io.StringIO(build()["household_survey.csv"].decode("utf-8-sig"))))
     assert header == [
-        "SubmissionDate", "household-house_no", "household-village",
-        "household-location-Latitude", "household-location-Longitude",
-        "household-location-Altitude", "household-location-Accuracy", "household-house_photo",
-        "has_well", "savings", "rooms", "income", "visit_date", "phone", "remarks",
-        "meta-instanceID", "meta-instanceName",
-        "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "ReviewState",
-        "DeviceID", "Edits", "FormVersion",
+        "SubmissionDate",
+        "household-house_no",
+        "household-village",
+        "household-location-Latitude",
+        "household-location-Longitude",
+        "household-location-Altitude",
+        "household-location-Accuracy",
+        "household-house_photo",
+        "has_well",
+        "savings",
+        "rooms",
+        "income",
+        "visit_date",
+        "phone",
+        "remarks",
+        "meta-instanceID",
+        "meta-instanceName",
+        "KEY",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
     ]
 
 
@@ -92,7 +134,7 @@ def test_cells_keep_thai_text_phone_zeros_and_split_geopoints() -> None:
     assert row["household-location-Accuracy"] == "4.0"
     assert row["savings"] == "bank gold"
     assert row["income"] == "-1500.50"  # a real negative number stays a number
-    assert row["remarks"] == "'=HYPERLINK(\"http://evil\")"  # a formula is neutralised
+    assert row["remarks"] == '\'=HYPERLINK("http://evil")'  # a formula is neutralised
     assert row["ReviewState"] == ""
 
 
@@ -121,9 +163,17 @@ def test_label_headers_and_choice_labels_for_thai_offices() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=1+2", "'=1+2"), ("+1+2", "'+1+2"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"), ("\rx", "'\rx"), ("-12.5", "-12.5"), ("+66812345678", "+66812345678"), ("-", "-"),
-        ("สวัสดี", "สวัสดี"), ("0812345678", "0812345678"),
+        ("=1+2", "'=1+2"),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-12.5", "-12.5"),
+        ("+66812345678", "+66812345678"),
+        ("-", "-"),
+        ("สวัสดี", "สวัสดี"),
+        ("0812345678", "0812345678"),
     ],
 )
 def test_formula_like_text_is_neutralised_but_numbers_are_not(value: str, expected: str) -> None:
@@ -133,8 +183,15 @@ def test_formula_like_text_is_neutralised_but_numbers_are_not(value: str, expect
 def test_cells_of_every_stored_shape() -> None:
     assert cell(None) == ""
     assert cell(-7) == "-7"
-    assert cell([{"lat": 1.0, "lon": 2.0, "alt": None, "accuracy": None},
-                 {"lat": 3.0, "lon": 4.0, "alt": 0.0, "accuracy": 5.0}]) == "1.0 2.0;3.0 4.0 0.0 5.0"
+    assert (
+        cell(
+            [
+                {"lat": 1.0, "lon": 2.0, "alt": None, "accuracy": None},
+                {"lat": 3.0, "lon": 4.0, "alt": 0.0, "accuracy": 5.0},
+            ]
+        )
+        == "1.0 2.0;3.0 4.0 0.0 5.0"
+    )
     assert cell(["=a", "b"]) == "'=a b"
 
 

@@ -45,7 +45,12 @@ TEXTS = {
     "plan_name": ["แผนงานส่งเสริมเศรษฐกิจชุมชน", "แผนงานสิ่งแวดล้อม"],
     "item": ["ค่าอาหารว่างและเครื่องดื่ม 30 คน", "ค่าวัสดุฝึกอบรม", "ค่าตอบแทนวิทยากร 6 ชั่วโมง"],
     "problem": ["ถนนเข้าหมู่บ้านชำรุด", "ราคาผลผลิตตกต่ำ", "ขยะล้นในชุมชน", "เยาวชนว่างงาน"],
-    "indicator": ["มีแผนพัฒนากลุ่มและใช้แผน", "มีการบันทึกบัญชีรายรับรายจ่าย", "สมาชิกมีส่วนร่วมในการประชุม", "มีการจัดสวัสดิการแก่สมาชิก"],
+    "indicator": [
+        "มีแผนพัฒนากลุ่มและใช้แผน",
+        "มีการบันทึกบัญชีรายรับรายจ่าย",
+        "สมาชิกมีส่วนร่วมในการประชุม",
+        "มีการจัดสวัสดิการแก่สมาชิก",
+    ],
     "target_name": ["กลุ่มอาชีพทอเสื่อกกบ้านดอน", "เครือข่ายกองทุนแม่ของแผ่นดินตำบลหนองบัว"],
     "work_title": ["ธนาคารขยะชุมชนสร้างรายได้", "ตลาดนัดชุมชนวิถีพอเพียง"],
     "nominee_position": ["นักพัฒนาชุมชนปฏิบัติการ", "นักพัฒนาชุมชนชำนาญการ", "อาสาพัฒนา (อสพ.)"],
@@ -58,7 +63,14 @@ TEXTS = {
 }
 LONG_TEXT = "ชุมชนร่วมกันวิเคราะห์ปัญหาในเวทีประชาคม และตกลงแนวทางดำเนินงานร่วมกับหน่วยงานที่เกี่ยวข้อง"
 # Real places spread over Thailand (lat, lon) for GPS answers.
-GPS_CENTRES = [(15.81, 101.92), (13.69, 101.07), (15.70, 100.13), (18.79, 98.98), (7.01, 100.47), (14.97, 102.10)]
+GPS_CENTRES = [
+    (15.81, 101.92),
+    (13.69, 101.07),
+    (15.70, 100.13),
+    (18.79, 98.98),
+    (7.01, 100.47),
+    (14.97, 102.10),
+]
 _LOWER = re.compile(r"\.\s*(>=|>)\s*([^\s)]+)")
 _UPPER = re.compile(r"\.\s*(<=|<)\s*([^\s)]+)")
 _EQUALS_OTHER = re.compile(r"^\s*\.\s*=\s*(\S+)\s*$")
@@ -77,11 +89,21 @@ def png_bytes(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200,
     """A tiny valid PNG, so attachment uploads carry real image bytes without Pillow."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass
@@ -107,17 +129,33 @@ class FilledSubmission:
 
 # Most people answer these the common way; random answers would make every household bedridden.
 USUAL_ANSWERS = {
-    "disabled": "no", "health": "healthy", "self_care": "yes", "welfare_card": "no", "religion": "buddhism",
-    "i24": "none", "i25": "none", "discipline_record": "never", "regulations_agreed": "yes",
-    "bank_account_opened": "yes", "hiv_medical_certificate": "yes",
+    "disabled": "no",
+    "health": "healthy",
+    "self_care": "yes",
+    "welfare_card": "no",
+    "religion": "buddhism",
+    "i24": "none",
+    "i25": "none",
+    "discipline_record": "never",
+    "regulations_agreed": "yes",
+    "bank_account_opened": "yes",
+    "hiv_medical_certificate": "yes",
 }
 
 # Household roster shape by position: (minimum age, maximum age, relation to head).
-HOUSEHOLD_SHAPE = [(40, 70, "head"), (38, 68, "spouse"), (8, 25, "child"), (0, 1, "grandchild"), (60, 88, "parent")]
+HOUSEHOLD_SHAPE = [
+    (40, 70, "head"),
+    (38, 68, "spouse"),
+    (8, 25, "child"),
+    (0, 1, "grandchild"),
+    (60, 88, "parent"),
+]
 
 
 class _Filler:
-    def __init__(self, form: XForm, seed: int, today: dt.date, valid_ids: bool, repeat_counts: dict[str, int]) -> None:
+    def __init__(
+        self, form: XForm, seed: int, today: dt.date, valid_ids: bool, repeat_counts: dict[str, int]
+    ) -> None:
         self.form = form
         self.rng = random.Random(seed)
         self.today = today
@@ -190,7 +228,9 @@ class _Filler:
             title=title,
             birth_date=birth,
             relation=relation,
-            role="chair" if position == 0 else self.rng.choice(["vice_chair", "secretary", "treasurer", "committee", "member", "member"]),
+            role="chair"
+            if position == 0
+            else self.rng.choice(["vice_chair", "secretary", "treasurer", "committee", "member", "member"]),
         )
         self.personas[key] = person
         return person
@@ -221,7 +261,9 @@ class _Filler:
             return self.select_candidates(node, name, control)
         if bind.type == "geopoint":
             lat, lon = rng.choice(GPS_CENTRES)
-            return [f"{lat + rng.uniform(-0.05, 0.05):.6f} {lon + rng.uniform(-0.05, 0.05):.6f} {rng.uniform(5, 200):.1f} {rng.uniform(3, 9):.1f}"]
+            return [
+                f"{lat + rng.uniform(-0.05, 0.05):.6f} {lon + rng.uniform(-0.05, 0.05):.6f} {rng.uniform(5, 200):.1f} {rng.uniform(3, 9):.1f}"
+            ]
         if bind.type == "date":
             if name == "birth_date":
                 return [self.persona(node).birth_date.isoformat()]
@@ -259,7 +301,11 @@ class _Filler:
             return [rng.choice(TEXTS[name]) if name in TEXTS else self.full_name()]
         if name in TEXTS:
             return [rng.choice(TEXTS[name])]
-        return [LONG_TEXT if control is not None and "multiline" in control.appearance else f"{LONG_TEXT} ({name})"]
+        return [
+            LONG_TEXT
+            if control is not None and "multiline" in control.appearance
+            else f"{LONG_TEXT} ({name})"
+        ]
 
     def select_candidates(self, node: etree._Element, name: str, control: Control) -> list[str]:
         options = filtered_options(self.form, control, self.root, node, self.ev)
@@ -274,7 +320,9 @@ class _Filler:
         }
         if self.village is not None:
             code = self.village["subdistrict_code"]
-            preferred.update(province=code[:2], district=code[:4], subdistrict=code, village=self.village["name"])
+            preferred.update(
+                province=code[:2], district=code[:4], subdistrict=code, village=self.village["name"]
+            )
         if name in preferred and preferred[name] in options:
             return [preferred[name]]
         usual = USUAL_ANSWERS.get(name)

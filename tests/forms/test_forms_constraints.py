@@ -13,7 +13,15 @@ from xform_model import parse_xform
 from server.core.thai_id import is_valid_thai_citizen_id
 
 VALID = ["1112034563562", "3100600445635", "1234545678781"]
-INVALID = ["1234545678789", "0000000000000", "1-1120-34563-56-2", "111203456356", "11120345635620", "", "๑๑๑๒๐๓๔๕๖๓๕๖๒"]
+INVALID = [
+    "1234545678789",
+    "0000000000000",
+    "1-1120-34563-56-2",
+    "111203456356",
+    "11120345635620",
+    "",
+    "๑๑๑๒๐๓๔๕๖๓๕๖๒",
+]
 
 
 def constraint_of(converted: dict[str, ConvertResult], form_id: str, path: str) -> str:
@@ -86,7 +94,9 @@ HOUSEHOLD = """<data><main>
 
 
 @pytest.mark.parametrize(("not_in_school", "ok"), [(1, True), (2, True), (3, False), (0, False)])
-def test_not_meeting_count_bounded_by_eligible_count(converted: dict[str, ConvertResult], not_in_school: int, ok: bool) -> None:
+def test_not_meeting_count_bounded_by_eligible_count(
+    converted: dict[str, ConvertResult], not_in_school: int, ok: bool
+) -> None:
     expression = constraint_of(converted, "household_survey", "/data/main/sec3/i16_not")
     assert check(expression, HOUSEHOLD.format(not_in_school), "main/sec3/i16_not") is ok
 
@@ -101,7 +111,9 @@ def test_eligible_count_is_computed_from_roster_ages(converted: dict[str, Conver
 def test_age_is_computed_from_birth_date(converted: dict[str, ConvertResult]) -> None:
     calculation = parse_xform(converted["household_survey"].xform).binds["/data/main/members/age"].calculate
     assert calculation is not None
-    root = etree.fromstring("<data><main><members><birth_date>1966-11-24</birth_date><age/></members></main></data>")
+    root = etree.fromstring(
+        "<data><main><members><birth_date>1966-11-24</birth_date><age/></members></main></data>"
+    )
     # The reference date is 2026-11-23: one day short of 60.
     assert Evaluator().string(calculation, root, root.find("main/members/age")) == "59"
 
@@ -133,7 +145,9 @@ def test_scores_bounded_by_their_weights(
 
 
 @pytest.mark.parametrize(("self_score", "ok"), [(8, True), (10, True), (10.5, False)])
-def test_self_assessment_score_bounded_by_full_score(converted: dict[str, ConvertResult], self_score: float, ok: bool) -> None:
+def test_self_assessment_score_bounded_by_full_score(
+    converted: dict[str, ConvertResult], self_score: float, ok: bool
+) -> None:
     expression = constraint_of(converted, "standard_assessment", "/data/main/indicators/self_score")
     xml = f"<data><main><indicators><full_score>10</full_score><self_score>{self_score}</self_score></indicators></main></data>"
     assert check(expression, xml, "main/indicators/self_score") is ok
@@ -151,7 +165,9 @@ ELDERLY = """<data><main><elderly_cutoff>1967-09-30</elderly_cutoff>
         ("disabled", "1990-01-01", True),  # the age rule applies to the elderly allowance only
     ],
 )
-def test_elderly_allowance_needs_60_by_end_of_fiscal_year(converted: dict[str, ConvertResult], kind: str, born: str, ok: bool) -> None:
+def test_elderly_allowance_needs_60_by_end_of_fiscal_year(
+    converted: dict[str, ConvertResult], kind: str, born: str, ok: bool
+) -> None:
     expression = constraint_of(converted, "welfare_registration", "/data/main/birth_date")
     assert check(expression, ELDERLY.format(kind=kind, born=born), "main/birth_date") is ok
 

@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 from pyxform.xls2xform import ConvertResult, convert
 
 TH, EN = "Thai (th)", "English (en)"
-SENSITIVE_NAME = re.compile(r"nid|citizen|id_card|health|disab|hiv|religion|bank_account_(?:no|name)|bank_book|chronic")
+SENSITIVE_NAME = re.compile(
+    r"nid|citizen|id_card|health|disab|hiv|religion|bank_account_(?:no|name)|bank_book|chronic"
+)
 CHECKSUM = "number(substr(., 12, 13))"
 
 
@@ -57,18 +59,32 @@ def test_every_label_hint_and_message_in_both_languages(form_id: str) -> None:
             for column in ("label", "hint", "constraint_message", "required_message"):
                 th, en = row.get(f"{column}::{TH}"), row.get(f"{column}::{EN}")
                 assert bool(th) == bool(en), f"{sheet} {row.get('name')}: {column} only in one language"
-            if sheet == "survey" and row["type"] not in ("calculate", "start", "end") and not str(row["type"]).startswith("end_"):
+            if (
+                sheet == "survey"
+                and row["type"] not in ("calculate", "start", "end")
+                and not str(row["type"]).startswith("end_")
+            ):
                 assert row.get(f"label::{TH}"), f"{row['name']} has no Thai label"
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
-def test_privacy_notice_first_then_required_consent(form_id: str, converted: dict[str, ConvertResult]) -> None:
+def test_privacy_notice_first_then_required_consent(
+    form_id: str, converted: dict[str, ConvertResult]
+) -> None:
     rows = [r for r in sheet_rows(form_id, "survey") if r["type"] not in ("start", "end", "calculate")]
     assert rows[0]["type"] == "note" and "ประกาศความเป็นส่วนตัว" in rows[0][f"label::{TH}"]
-    assert rows[1]["name"] == "consent" and rows[1]["type"] == "select_one yes_no" and rows[1]["required"] == "yes"
+    assert (
+        rows[1]["name"] == "consent"
+        and rows[1]["type"] == "select_one yes_no"
+        and rows[1]["required"] == "yes"
+    )
     main = rows[3]
     assert main["type"] == "begin_group" and main["relevant"] == "${consent} = 'yes'"
-    top_level = [c["name"] for c in converted[form_id]._pyxform["children"] if c["type"] not in ("calculate", "start", "end")]
+    top_level = [
+        c["name"]
+        for c in converted[form_id]._pyxform["children"]
+        if c["type"] not in ("calculate", "start", "end")
+    ]
     assert top_level[:4] == ["privacy_notice", "consent", "no_consent_note", "main"]
 
 
@@ -82,10 +98,14 @@ def test_sensitive_fields_are_marked(form_id: str, converted: dict[str, ConvertR
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
-def test_citizen_id_questions_have_checksum_confirm_and_server_check(form_id: str, converted: dict[str, ConvertResult]) -> None:
+def test_citizen_id_questions_have_checksum_confirm_and_server_check(
+    form_id: str, converted: dict[str, ConvertResult]
+) -> None:
     all_q = list(questions(converted[form_id]._pyxform))
     ids = [q for q in all_q if CHECKSUM in q.get("bind", {}).get("constraint", "")]
-    assert [q["name"] for q in all_q if q.get("server_check") == "thai_citizen_id"] == [q["name"] for q in ids]
+    assert [q["name"] for q in all_q if q.get("server_check") == "thai_citizen_id"] == [
+        q["name"] for q in ids
+    ]
     for q in ids:
         assert q["type"] == "text" and q["control"]["appearance"] == "numbers"
         assert "substring(" not in q["bind"]["constraint"]  # crashes JavaRosa on the phone
@@ -96,7 +116,11 @@ def test_citizen_id_questions_have_checksum_confirm_and_server_check(form_id: st
 
 def test_forms_with_citizen_ids() -> None:
     """The three forms that register people ask for the citizen ID; the others do not collect it."""
-    with_ids = {f for f in FORM_IDS if any(r.get("server_check") == "thai_citizen_id" for r in sheet_rows(f, "survey"))}
+    with_ids = {
+        f
+        for f in FORM_IDS
+        if any(r.get("server_check") == "thai_citizen_id" for r in sheet_rows(f, "survey"))
+    }
     assert with_ids == {"household_survey", "welfare_registration", "community_group"}
 
 
@@ -116,7 +140,11 @@ def test_place_cascade_stores_codes_from_media_csvs(converted: dict[str, Convert
 
 def test_nomination_weights_add_up_to_100_in_one_place() -> None:
     rows = sheet_rows("nomination_scoring", "survey")
-    weights = {r["name"]: int(r["calculation"]) for r in rows if str(r["name"]).startswith("w_") and r["name"] != "w_total"}
+    weights = {
+        r["name"]: int(r["calculation"])
+        for r in rows
+        if str(r["name"]).startswith("w_") and r["name"] != "w_total"
+    }
     assert sum(weights.values()) == 100
     scores = [r for r in rows if str(r["name"]).startswith("score_") and r["type"] == "decimal"]
     assert len(scores) == len(weights)

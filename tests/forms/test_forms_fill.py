@@ -15,7 +15,9 @@ ID_FORMS = ("household_survey", "welfare_registration", "community_group")
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
-def test_filled_submission_passes_the_forms_own_rules(form_id: str, converted: dict[str, ConvertResult]) -> None:
+def test_filled_submission_passes_the_forms_own_rules(
+    form_id: str, converted: dict[str, ConvertResult]
+) -> None:
     xform = converted[form_id].xform
     form = parse_xform(xform)
     for seed in (1, 2):
@@ -71,7 +73,9 @@ def test_every_image_answer_has_an_attachment(form_id: str, converted: dict[str,
     answered = [
         e.text
         for e in submission.root.iter()
-        if e.text and form.binds.get(generic_path(e)) is not None and form.binds[generic_path(e)].type == "binary"
+        if e.text
+        and form.binds.get(generic_path(e)) is not None
+        and form.binds[generic_path(e)].type == "binary"
     ]
     assert sorted(answered) == sorted(submission.attachments)
     assert all(data.startswith(b"\x89PNG") for data in submission.attachments.values())

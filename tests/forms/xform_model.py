@@ -163,7 +163,9 @@ def parse_xform(xform: str | bytes, media_dir: Path = MEDIA_DIR) -> XForm:
     )
 
 
-def filtered_options(form: XForm, control: Control, root: etree._Element, node: etree._Element, ev: Evaluator) -> list[str]:
+def filtered_options(
+    form: XForm, control: Control, root: etree._Element, node: etree._Element, ev: Evaluator
+) -> list[str]:
     """Values a select may take now, applying a `column = expression` choice filter."""
     assert control.instance_id is not None
     rows = form.options(control.instance_id)

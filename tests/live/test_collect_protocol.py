@@ -99,10 +99,12 @@ def test_collect_round_trip_against_a_real_server(live: LiveServer) -> None:
 
     def processed_edit() -> dict | None:
         resp = api.get(f"{form_url}/submissions/{iid}")
-        body = resp.json() if resp.status_code == 200 else {}
-        return body if body.get("processingState") == "processed" and body.get("instanceName", "").startswith("99/2") else None
+        current = (resp.json() if resp.status_code == 200 else {}).get("currentVersion", {})
+        done = current.get("processingState") == "processed"
+        return current if done and (current.get("instanceName") or "").startswith("99/2") else None
 
-    wait_until(processed_edit, 60, "the worker to process the edited submission")
+    current = wait_until(processed_edit, 60, "the worker to process the edited submission")
+    assert current["instanceId"] == edit_iid
 
     # A CSV export built by the worker, downloaded and read cell by cell.
     started = api.post(f"{form_url}/exports", json={"format": "csv"})

@@ -24,8 +24,14 @@ def seed(services: Services, project: Project, n: int) -> None:
     with services.db.session() as session:
         fv = make_form_version(session, services.blobs, project.id)
         for i in range(n):
-            v = make_submission(session, services.blobs, fv, household_xml(f"uuid:{i}", phone=f"0{i}12345678"),
-                                f"uuid:{i}", attachments={"house.jpg": b"\xff\xd8jpeg", "other.jpg": None})
+            v = make_submission(
+                session,
+                services.blobs,
+                fv,
+                household_xml(f"uuid:{i}", phone=f"0{i}12345678"),
+                f"uuid:{i}",
+                attachments={"house.jpg": b"\xff\xd8jpeg", "other.jpg": None},
+            )
             process_submission_version(session, services.blobs, v.id)
 
 
@@ -54,7 +60,10 @@ def test_one_submission_with_values_flags_and_attachments(
     assert body["values"]["/data/phone"] == "0012345678"
     assert body["repeats"][0]["key"] == "uuid:0/members[1]"
     assert [f["code"] for f in body["flags"]] == ["thai_citizen_id_invalid"]
-    assert body["attachments"] == [{"name": "house.jpg", "exists": True}, {"name": "other.jpg", "exists": False}]
+    assert body["attachments"] == [
+        {"name": "house.jpg", "exists": True},
+        {"name": "other.jpg", "exists": False},
+    ]
     assert client.get(url + "/attachments", headers=admin_headers).get_json() == body["attachments"]
     photo = client.get(url + "/attachments/house.jpg", headers=admin_headers)
     assert photo.status_code == 200 and photo.data == b"\xff\xd8jpeg"
@@ -69,8 +78,12 @@ def test_collectors_cannot_read_submissions(
     seed(services, project, 1)
     headers = bearer_for(services, collector)
     assert client.get(BASE.format(pid=project.id) + "/submissions", headers=headers).status_code == 403
-    assert client.post(BASE.format(pid=project.id) + "/exports", json={"format": "csv"},
-                       headers=headers).status_code == 403
+    assert (
+        client.post(
+            BASE.format(pid=project.id) + "/exports", json={"format": "csv"}, headers=headers
+        ).status_code
+        == 403
+    )
 
 
 def test_export_from_request_to_download(
@@ -94,7 +107,7 @@ def test_export_from_request_to_download(
 
     download = client.get(status["downloadUrl"], headers=headers)
     assert download.status_code == 200
-    assert 'filename=household_survey.zip' in download.headers["Content-Disposition"]
+    assert "filename=household_survey.zip" in download.headers["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         raw = archive.read("household_survey.csv")
     assert raw.startswith(b"\xef\xbb\xbf")

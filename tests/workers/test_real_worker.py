@@ -29,7 +29,10 @@ def worker(env: dict[str, str], log_path: Path, *args: str) -> Iterator[subproce
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "workers", "--concurrency", "1", *args],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             yield proc
@@ -42,8 +45,9 @@ def worker(env: dict[str, str], log_path: Path, *args: str) -> Iterator[subproce
                 proc.wait()
 
 
-def wait_for_state(services: Services, version_id: int, proc: subprocess.Popen[bytes], log_path: Path,
-                   timeout: float = 90) -> str:
+def wait_for_state(
+    services: Services, version_id: int, proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 90
+) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with services.db.session() as session:
@@ -54,7 +58,9 @@ def wait_for_state(services: Services, version_id: int, proc: subprocess.Popen[b
         if proc.poll() is not None:
             break
         time.sleep(0.3)
-    raise AssertionError(f"version {version_id} was not processed; worker log:\n{log_path.read_text(errors='replace')}")
+    raise AssertionError(
+        f"version {version_id} was not processed; worker log:\n{log_path.read_text(errors='replace')}"
+    )
 
 
 def stored_version(services: Services, project: Project, iid: str) -> int:
@@ -63,8 +69,9 @@ def stored_version(services: Services, project: Project, iid: str) -> int:
         return make_submission(session, services.blobs, fv, household_xml(iid), iid).id
 
 
-def test_worker_processes_a_sent_task(services: Services, project: Project, settings_env: dict[str, str],
-                                      tmp_path: Path) -> None:
+def test_worker_processes_a_sent_task(
+    services: Services, project: Project, settings_env: dict[str, str], tmp_path: Path
+) -> None:
     vid = stored_version(services, project, "uuid:live-1")
     log_path = tmp_path / "worker.log"
     with worker(settings_env, log_path) as proc:
@@ -72,8 +79,9 @@ def test_worker_processes_a_sent_task(services: Services, project: Project, sett
         assert wait_for_state(services, vid, proc, log_path) == "processed"
 
 
-def test_sweeper_recovers_a_lost_wake_up(services: Services, project: Project, settings_env: dict[str, str],
-                                         tmp_path: Path) -> None:
+def test_sweeper_recovers_a_lost_wake_up(
+    services: Services, project: Project, settings_env: dict[str, str], tmp_path: Path
+) -> None:
     vid = stored_version(services, project, "uuid:live-2")  # committed, but no message is ever sent
     env = {**settings_env, "CHUMCHON_SWEEP_SECONDS": "1", "CHUMCHON_SWEEP_GRACE_SECONDS": "0.5"}
     log_path = tmp_path / "worker.log"

@@ -21,6 +21,7 @@ THAI_ID_HINT: Bilingual = (
     "Digits only, 13 of them, no dashes (printed on the card as x-xxxx-xxxxx-xx-x)",
 )
 
+
 # Age from a birth date, as ODK forms usually compute it (decimal-date-time counts days).
 def age_years(birth_ref: str) -> str:
     return f"int((decimal-date-time(today()) - decimal-date-time({birth_ref})) div 365.25)"
@@ -71,7 +72,10 @@ def privacy_notice(purpose: Bilingual, sensitive: bool = False) -> list[Row]:
         q(
             "select_one yes_no",
             "consent",
-            ("ผู้ให้ข้อมูลยินยอมให้เก็บและใช้ข้อมูลตามประกาศข้างต้นหรือไม่", "Does the respondent consent to the collection and use described above?"),
+            (
+                "ผู้ให้ข้อมูลยินยอมให้เก็บและใช้ข้อมูลตามประกาศข้างต้นหรือไม่",
+                "Does the respondent consent to the collection and use described above?",
+            ),
             hint=(
                 "อ่านประกาศให้ผู้ให้ข้อมูลฟังก่อน ถ้าไม่ยินยอม ให้จบแบบฟอร์มและบันทึกส่ง",
                 "Read the notice aloud first. If they do not consent, finish and send the form.",
@@ -114,7 +118,10 @@ def place(required: bool = True, with_village: bool = True) -> list[Row]:
             "select_one_from_file subdistricts.csv",
             "subdistrict",
             ("ตำบล/แขวง", "Subdistrict"),
-            hint=("ชื่อตำบลซ้ำกันได้ในหลายอำเภอ เลือกอำเภอให้ถูกก่อน", "Subdistrict names repeat across districts: pick the district first"),
+            hint=(
+                "ชื่อตำบลซ้ำกันได้ในหลายอำเภอ เลือกอำเภอให้ถูกก่อน",
+                "Subdistrict names repeat across districts: pick the district first",
+            ),
             required=required,
             choice_filter="district_code = ${district}",
             appearance="minimal",
@@ -242,6 +249,12 @@ def photo(
 ) -> Row:
     """An image question; max-pixels keeps uploads small on rural mobile data."""
     return q(
-        "image", name, label, hint=hint, required=required, sensitive=sensitive,
-        parameters="max-pixels=1600", **columns,
+        "image",
+        name,
+        label,
+        hint=hint,
+        required=required,
+        sensitive=sensitive,
+        parameters="max-pixels=1600",
+        **columns,
     )

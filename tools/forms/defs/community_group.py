@@ -36,20 +36,37 @@ def build() -> FormDef:
     survey: list[Row] = [
         *common.metadata(),
         *common.privacy_notice(
-            ("ทะเบียนกลุ่มองค์กรชุมชน สมาชิก และคณะกรรมการ", "to register the community group, its members and committee")
+            (
+                "ทะเบียนกลุ่มองค์กรชุมชน สมาชิก และคณะกรรมการ",
+                "to register the community group, its members and committee",
+            )
         ),
         q("text", "group_name", ("ชื่อกลุ่ม", "Group name"), required=True),
         q("select_one group_type", "group_type", ("ประเภทกลุ่ม", "Group type"), required=True),
-        q("text", "group_type_other", ("ระบุประเภทกลุ่ม", "Specify the group type"), relevant="${group_type} = 'other'", required=True),
+        q(
+            "text",
+            "group_type_other",
+            ("ระบุประเภทกลุ่ม", "Specify the group type"),
+            relevant="${group_type} = 'other'",
+            required=True,
+        ),
         *common.place(),
-        q("date", "founding_date", ("วันที่จัดตั้งกลุ่ม", "Founding date"), required=True,
-          constraint="decimal-date-time(.) <= decimal-date-time(today())",
-          message=("วันที่จัดตั้งต้องไม่อยู่ในอนาคต", "The founding date cannot be in the future")),
+        q(
+            "date",
+            "founding_date",
+            ("วันที่จัดตั้งกลุ่ม", "Founding date"),
+            required=True,
+            constraint="decimal-date-time(.) <= decimal-date-time(today())",
+            message=("วันที่จัดตั้งต้องไม่อยู่ในอนาคต", "The founding date cannot be in the future"),
+        ),
         q(
             "select_multiple founding_step",
             "steps_done",
             ("ขั้นตอนการจัดตั้งที่ดำเนินการแล้ว", "Founding steps completed"),
-            hint=("เลือกทุกขั้นตอนที่ทำแล้ว แล้วใส่วันที่ของแต่ละขั้นตอน", "Tick every completed step, then give each one's date"),
+            hint=(
+                "เลือกทุกขั้นตอนที่ทำแล้ว แล้วใส่วันที่ของแต่ละขั้นตอน",
+                "Tick every completed step, then give each one's date",
+            ),
             required=True,
         ),
         *step_dates,
@@ -64,7 +81,10 @@ def build() -> FormDef:
         calc("n_chairs", "count(${members}[role = 'chair'])"),
         note(
             "committee_note",
-            ("สมาชิก ${n_members} คน เป็นคณะกรรมการ ${n_committee} คน", "${n_members} members, ${n_committee} on the committee"),
+            (
+                "สมาชิก ${n_members} คน เป็นคณะกรรมการ ${n_committee} คน",
+                "${n_members} members, ${n_committee} on the committee",
+            ),
         ),
         q(
             "select_one yes_no",
@@ -74,7 +94,12 @@ def build() -> FormDef:
             message=("ต้องมีประธานกลุ่ม 1 คนในรายชื่อสมาชิก", "Exactly one member must be the chair"),
             required=True,
         ),
-        q("select_one yes_no", "regulations_agreed", ("สมาชิกเห็นชอบระเบียบข้อตกลงแล้ว", "Members agreed the regulations"), required=True),
+        q(
+            "select_one yes_no",
+            "regulations_agreed",
+            ("สมาชิกเห็นชอบระเบียบข้อตกลงแล้ว", "Members agreed the regulations"),
+            required=True,
+        ),
         common.photo(
             "regulations_photo",
             ("ภาพระเบียบข้อตกลงที่ลงนามแล้ว", "Photo of the signed regulations"),
@@ -88,8 +113,19 @@ def build() -> FormDef:
             message=("ต้องเป็นจำนวนตั้งแต่ 0 บาท", "Must be 0 baht or more"),
             required=True,
         ),
-        q("select_one yes_no", "bank_account_opened", ("เปิดบัญชีธนาคารของกลุ่มแล้ว", "Group bank account opened"), required=True),
-        q("text", "bank_name", ("ธนาคาร/สาขา", "Bank / branch"), relevant="${bank_account_opened} = 'yes'", required=True),
+        q(
+            "select_one yes_no",
+            "bank_account_opened",
+            ("เปิดบัญชีธนาคารของกลุ่มแล้ว", "Group bank account opened"),
+            required=True,
+        ),
+        q(
+            "text",
+            "bank_name",
+            ("ธนาคาร/สาขา", "Bank / branch"),
+            relevant="${bank_account_opened} = 'yes'",
+            required=True,
+        ),
         q(
             "text",
             "bank_account_no",
@@ -104,27 +140,32 @@ def build() -> FormDef:
         q("text", "officer_name", ("เจ้าหน้าที่ผู้บันทึก", "Recording officer"), required=True),
         *common.end_main(),
     ]
-    choices = common.COMMON_CHOICES + choice_list(
-        "group_type",
-        [
-            ("occupation", "กลุ่มอาชีพ", "Occupational group"),
-            ("housewives", "กลุ่มแม่บ้าน", "Housewives' group"),
-            ("savings_production", "กลุ่มออมทรัพย์เพื่อการผลิต", "Savings-for-production group"),
-            ("women_development", "กลุ่มพัฒนาสตรี", "Women's development group"),
-            ("youth", "กลุ่มเยาวชน", "Youth group"),
-            ("elderly", "ชมรมผู้สูงอายุ", "Elderly club"),
-            ("other", "อื่น ๆ", "Other"),
-        ],
-    ) + choice_list("founding_step", STEPS) + choice_list(
-        "member_role",
-        [
-            ("chair", "ประธาน", "Chair"),
-            ("vice_chair", "รองประธาน", "Vice-chair"),
-            ("secretary", "เลขานุการ", "Secretary"),
-            ("treasurer", "เหรัญญิก", "Treasurer"),
-            ("committee", "กรรมการ", "Committee member"),
-            ("member", "สมาชิก", "Member"),
-        ],
+    choices = (
+        common.COMMON_CHOICES
+        + choice_list(
+            "group_type",
+            [
+                ("occupation", "กลุ่มอาชีพ", "Occupational group"),
+                ("housewives", "กลุ่มแม่บ้าน", "Housewives' group"),
+                ("savings_production", "กลุ่มออมทรัพย์เพื่อการผลิต", "Savings-for-production group"),
+                ("women_development", "กลุ่มพัฒนาสตรี", "Women's development group"),
+                ("youth", "กลุ่มเยาวชน", "Youth group"),
+                ("elderly", "ชมรมผู้สูงอายุ", "Elderly club"),
+                ("other", "อื่น ๆ", "Other"),
+            ],
+        )
+        + choice_list("founding_step", STEPS)
+        + choice_list(
+            "member_role",
+            [
+                ("chair", "ประธาน", "Chair"),
+                ("vice_chair", "รองประธาน", "Vice-chair"),
+                ("secretary", "เลขานุการ", "Secretary"),
+                ("treasurer", "เหรัญญิก", "Treasurer"),
+                ("committee", "กรรมการ", "Committee member"),
+                ("member", "สมาชิก", "Member"),
+            ],
+        )
     )
     return FormDef(
         form_id="community_group",

@@ -14,13 +14,24 @@ def build() -> FormDef:
     survey: list[Row] = [
         *common.metadata(),
         *common.privacy_notice(
-            ("จัดทำและติดตามโครงการพัฒนาชุมชน (ชื่อและเบอร์โทรของผู้รับผิดชอบ)", "to prepare and follow up community projects (names and phone numbers of the people responsible)")
+            (
+                "จัดทำและติดตามโครงการพัฒนาชุมชน (ชื่อและเบอร์โทรของผู้รับผิดชอบ)",
+                "to prepare and follow up community projects (names and phone numbers of the people responsible)",
+            )
         ),
         q("text", "plan_name", ("1) ชื่อแผนงาน", "1) Plan"), required=True),
         q("text", "project_name", ("2) ชื่อโครงการ", "2) Project name"), required=True),
         *common.place(),
-        long_text("rationale", ("3) หลักการและเหตุผล", "3) Rationale"), ("ปัญหาหรือความต้องการที่มาจากเวทีประชาคม", "The problem or need raised at the community forum")),
-        long_text("objectives", ("4) วัตถุประสงค์", "4) Objectives"), ("ข้อละหนึ่งบรรทัด วัดผลได้", "One per line, measurable")),
+        long_text(
+            "rationale",
+            ("3) หลักการและเหตุผล", "3) Rationale"),
+            ("ปัญหาหรือความต้องการที่มาจากเวทีประชาคม", "The problem or need raised at the community forum"),
+        ),
+        long_text(
+            "objectives",
+            ("4) วัตถุประสงค์", "4) Objectives"),
+            ("ข้อละหนึ่งบรรทัด วัดผลได้", "One per line, measurable"),
+        ),
         long_text("targets", ("5) เป้าหมาย", "5) Targets")),
         q(
             "integer",
@@ -41,7 +52,13 @@ def build() -> FormDef:
             required=True,
         ),
         begin_group("budget_lines", ("8) งบประมาณ (รายการ)", "8) Budget lines"), repeat=True),
-        q("text", "item", ("รายการ", "Item"), hint=("เช่น ค่าอาหารว่าง 30 คน x 25 บาท", "e.g. snacks, 30 people x 25 baht"), required=True),
+        q(
+            "text",
+            "item",
+            ("รายการ", "Item"),
+            hint=("เช่น ค่าอาหารว่าง 30 คน x 25 บาท", "e.g. snacks, 30 people x 25 baht"),
+            required=True,
+        ),
         q(
             "decimal",
             "amount",
@@ -57,7 +74,11 @@ def build() -> FormDef:
         q("text", "responsible_person", ("9) ผู้รับผิดชอบโครงการ", "9) Person responsible"), required=True),
         common.phone("responsible_phone"),
         q("text", "supporting_agency", ("10) หน่วยงานที่สนับสนุน", "10) Supporting agency")),
-        long_text("evaluation", ("11) การประเมินผล", "11) Evaluation"), ("ตัวชี้วัดและวิธีติดตาม", "Indicators and how they will be followed up")),
+        long_text(
+            "evaluation",
+            ("11) การประเมินผล", "11) Evaluation"),
+            ("ตัวชี้วัดและวิธีติดตาม", "Indicators and how they will be followed up"),
+        ),
         long_text("expected_benefits", ("12) ประโยชน์ที่คาดว่าจะได้รับ", "12) Expected benefits")),
         *common.end_main(),
     ]

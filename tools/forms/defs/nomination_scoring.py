@@ -21,11 +21,20 @@ WEIGHTS: dict[str, str] = {
     "w_joint": "40",
 }
 CONDUCT: list[Bilingual] = [
-    ("1.2.1 ตั้งมั่นในความซื่อสัตย์ สุจริต ไม่อ่อนไหวต่อสิ่งยั่วยุหรือแรงกดดัน", "1.2.1 Steadfast honesty, unmoved by temptation or pressure"),
-    ("1.2.2 ยืนหยัดต่อสู้ ปกป้องความซื่อสัตย์ ไม่นิ่งเฉยเมื่อพบการทุจริต", "1.2.2 Stands up for integrity, reports corruption"),
+    (
+        "1.2.1 ตั้งมั่นในความซื่อสัตย์ สุจริต ไม่อ่อนไหวต่อสิ่งยั่วยุหรือแรงกดดัน",
+        "1.2.1 Steadfast honesty, unmoved by temptation or pressure",
+    ),
+    (
+        "1.2.2 ยืนหยัดต่อสู้ ปกป้องความซื่อสัตย์ ไม่นิ่งเฉยเมื่อพบการทุจริต",
+        "1.2.2 Stands up for integrity, reports corruption",
+    ),
     ("1.2.3 มุ่งมั่นให้สังคมซื่อสัตย์สุจริต เป็นแบบอย่างที่ดี", "1.2.3 Promotes integrity, sets an example"),
     ("1.2.4 ปฏิบัติหน้าที่ด้วยความอุทิศตน เสียสละ มีคุณธรรม จริยธรรม", "1.2.4 Dedicated, selfless, ethical service"),
-    ("1.2.5 จิตสาธารณะ พอเพียง จิตอาสา หรือได้รับรางวัลด้านความดี", "1.2.5 Public spirit, volunteering or awards for virtue"),
+    (
+        "1.2.5 จิตสาธารณะ พอเพียง จิตอาสา หรือได้รับรางวัลด้านความดี",
+        "1.2.5 Public spirit, volunteering or awards for virtue",
+    ),
 ]
 SCORE_MESSAGE: Bilingual = (
     "คะแนนต้องไม่ติดลบและไม่เกินคะแนนเต็มของเกณฑ์นี้",
@@ -67,23 +76,37 @@ def build() -> FormDef:
         *common.constants(WEIGHTS),
         calc("w_total", total_weight),
         *common.privacy_notice(
-            ("คัดเลือก ๑ พัฒนากร ๑ เครือข่ายการพัฒนา และเผยแพร่ผลงานของผู้ได้รับคัดเลือก", "to select the 1 officer 1 network award and publish the winners' work")
+            (
+                "คัดเลือก ๑ พัฒนากร ๑ เครือข่ายการพัฒนา และเผยแพร่ผลงานของผู้ได้รับคัดเลือก",
+                "to select the 1 officer 1 network award and publish the winners' work",
+            )
         ),
         note(
             "weights_warning",
-            ("น้ำหนักคะแนนรวมไม่เท่ากับ 100 (${w_total}) แจ้งผู้ดูแลแบบฟอร์ม", "The weights add up to ${w_total}, not 100: tell the form administrator"),
+            (
+                "น้ำหนักคะแนนรวมไม่เท่ากับ 100 (${w_total}) แจ้งผู้ดูแลแบบฟอร์ม",
+                "The weights add up to ${w_total}, not 100: tell the form administrator",
+            ),
             relevant="${w_total} != 100",
         ),
         *common.place(with_village=False)[:2],
         q("select_one nominee_type", "nominee_type", ("ผู้ได้รับการเสนอชื่อเป็น", "Nominee is"), required=True),
         *person("nominee", "ผู้ได้รับการเสนอชื่อ", "Nominee"),
-        q("select_one network_type", "network_type", ("ประเภทเครือข่าย", "Network partner type"), required=True),
+        q(
+            "select_one network_type",
+            "network_type",
+            ("ประเภทเครือข่าย", "Network partner type"),
+            required=True,
+        ),
         *person("partner", "เครือข่าย", "Network partner"),
         q(
             "select_one discipline_record",
             "discipline_record",
             ("ประวัติทางวินัยของผู้ได้รับการเสนอชื่อ", "Nominee's disciplinary record"),
-            hint=("ไม่นับโทษจากความประมาทหรือลหุโทษที่ไม่ทำให้ราชการเสียหายร้ายแรง", "Negligence or petty offences without serious harm do not count"),
+            hint=(
+                "ไม่นับโทษจากความประมาทหรือลหุโทษที่ไม่ทำให้ราชการเสียหายร้ายแรง",
+                "Negligence or petty offences without serious harm do not count",
+            ),
             required=True,
         ),
         begin_group("scores", ("คะแนน", "Scores")),
@@ -116,7 +139,13 @@ def build() -> FormDef:
             required=True,
         ),
         q("text", "work_results", ("ผลการดำเนินงาน", "Results"), required=True, appearance="multiline"),
-        q("text", "work_use", ("การนำไปใช้ประโยชน์", "How the work is used"), required=True, appearance="multiline"),
+        q(
+            "text",
+            "work_use",
+            ("การนำไปใช้ประโยชน์", "How the work is used"),
+            required=True,
+            appearance="multiline",
+        ),
         common.photo("evidence_1", ("ภาพหลักฐาน 1", "Evidence photo 1"), required=True),
         common.photo("evidence_2", ("ภาพหลักฐาน 2", "Evidence photo 2")),
         common.photo("evidence_3", ("ภาพหลักฐาน 3", "Evidence photo 3")),
@@ -125,24 +154,36 @@ def build() -> FormDef:
         common.today_default("scoring_date", ("วันที่ให้คะแนน", "Scoring date")),
         *common.end_main(),
     ]
-    choices = common.COMMON_CHOICES + choice_list(
-        "nominee_type",
-        [("officer", "พัฒนากร", "Community development officer"), ("volunteer", "อาสาพัฒนา (อสพ.)", "Development volunteer")],
-    ) + choice_list(
-        "network_type",
-        [
-            ("village_committee", "คณะกรรมการหมู่บ้าน", "Village committee"),
-            ("tcc", "ศูนย์ประสานงานองค์การชุมชนตำบล (ศอช.ต.)", "Subdistrict community organisation centre"),
-            ("savings_group", "กลุ่มออมทรัพย์เพื่อการผลิต", "Savings-for-production group"),
-            ("mother_fund", "กองทุนแม่ของแผ่นดิน", "Mother of the Land fund"),
-            ("women_village", "คณะกรรมการพัฒนาสตรีหมู่บ้าน (กพสม.)", "Village women's development committee"),
-            ("women_subdistrict", "คณะกรรมการพัฒนาสตรีตำบล (กพสต.)", "Subdistrict women's development committee"),
-            ("volunteer_leader", "ผู้นำอาสาพัฒนาชุมชน (ผู้นำ อช.)", "Community development volunteer leader"),
-            ("other", "อื่น ๆ", "Other"),
-        ],
-    ) + choice_list(
-        "discipline_record",
-        [("never", "ไม่เคยถูกลงโทษ", "Never punished"), ("punished", "เคยถูกลงโทษ", "Punished")],
+    choices = (
+        common.COMMON_CHOICES
+        + choice_list(
+            "nominee_type",
+            [
+                ("officer", "พัฒนากร", "Community development officer"),
+                ("volunteer", "อาสาพัฒนา (อสพ.)", "Development volunteer"),
+            ],
+        )
+        + choice_list(
+            "network_type",
+            [
+                ("village_committee", "คณะกรรมการหมู่บ้าน", "Village committee"),
+                ("tcc", "ศูนย์ประสานงานองค์การชุมชนตำบล (ศอช.ต.)", "Subdistrict community organisation centre"),
+                ("savings_group", "กลุ่มออมทรัพย์เพื่อการผลิต", "Savings-for-production group"),
+                ("mother_fund", "กองทุนแม่ของแผ่นดิน", "Mother of the Land fund"),
+                ("women_village", "คณะกรรมการพัฒนาสตรีหมู่บ้าน (กพสม.)", "Village women's development committee"),
+                (
+                    "women_subdistrict",
+                    "คณะกรรมการพัฒนาสตรีตำบล (กพสต.)",
+                    "Subdistrict women's development committee",
+                ),
+                ("volunteer_leader", "ผู้นำอาสาพัฒนาชุมชน (ผู้นำ อช.)", "Community development volunteer leader"),
+                ("other", "อื่น ๆ", "Other"),
+            ],
+        )
+        + choice_list(
+            "discipline_record",
+            [("never", "ไม่เคยถูกลงโทษ", "Never punished"), ("punished", "เคยถูกลงโทษ", "Punished")],
+        )
     )
     return FormDef(
         form_id="nomination_scoring",

@@ -14,7 +14,10 @@ def build() -> FormDef:
     survey: list[Row] = [
         *common.metadata(),
         *common.privacy_notice(
-            ("ประเมินตนเองตามระบบมาตรฐานการพัฒนาชุมชน (มชช.) และรายงานผลต่ออำเภอและจังหวัด", "for the community development standard (มชช.) self-assessment reported to the district and province")
+            (
+                "ประเมินตนเองตามระบบมาตรฐานการพัฒนาชุมชน (มชช.) และรายงานผลต่ออำเภอและจังหวัด",
+                "for the community development standard (มชช.) self-assessment reported to the district and province",
+            )
         ),
         q("select_one target_type", "target_type", ("ประเภทกลุ่มเป้าหมาย", "Target type"), required=True),
         q(
@@ -29,7 +32,10 @@ def build() -> FormDef:
             "select_one round",
             "round",
             ("รอบการประเมิน", "Assessment round"),
-            hint=("ประเมินก่อนพัฒนาเพื่อวางแผน และหลังพัฒนาเพื่อเตรียมรับการรับรอง", "Before development to plan; after development to prepare for certification"),
+            hint=(
+                "ประเมินก่อนพัฒนาเพื่อวางแผน และหลังพัฒนาเพื่อเตรียมรับการรับรอง",
+                "Before development to plan; after development to prepare for certification",
+            ),
             required=True,
         ),
         common.today_default("assessment_date", ("วันที่ประเมิน", "Assessment date")),
@@ -48,7 +54,10 @@ def build() -> FormDef:
             "self_score",
             ("คะแนนที่ประเมินตนเอง", "Self-assessed score"),
             constraint=". >= 0 and . <= ${full_score}",
-            message=("คะแนนต้องไม่ติดลบและไม่เกินคะแนนเต็มของตัวบ่งชี้", "The score must be between 0 and the indicator's full score"),
+            message=(
+                "คะแนนต้องไม่ติดลบและไม่เกินคะแนนเต็มของตัวบ่งชี้",
+                "The score must be between 0 and the indicator's full score",
+            ),
             required=True,
         ),
         common.photo(
@@ -62,30 +71,45 @@ def build() -> FormDef:
         calc("percent", "if(${total_full} > 0, round(100 * ${total_self} div ${total_full}, 2), 0)"),
         note(
             "total_note",
-            ("คะแนนรวม ${total_self} จาก ${total_full} (ร้อยละ ${percent})", "Total ${total_self} of ${total_full} (${percent} %)"),
+            (
+                "คะแนนรวม ${total_self} จาก ${total_full} (ร้อยละ ${percent})",
+                "Total ${total_self} of ${total_full} (${percent} %)",
+            ),
         ),
         q(
             "text",
             "development_plan",
             ("แผนพัฒนาตนเอง", "Self-development plan"),
-            hint=("ต้องพัฒนาด้านใด วิธีใด เมื่อใด ใครช่วย ใช้หลักฐานอะไร", "What to improve, how, when, who helps, what evidence"),
+            hint=(
+                "ต้องพัฒนาด้านใด วิธีใด เมื่อใด ใครช่วย ใช้หลักฐานอะไร",
+                "What to improve, how, when, who helps, what evidence",
+            ),
             required=True,
             appearance="multiline",
         ),
-        q("text", "assessor_name", ("ผู้ประเมิน/พัฒนากรผู้รับผิดชอบ", "Assessor / responsible officer"), required=True),
+        q(
+            "text",
+            "assessor_name",
+            ("ผู้ประเมิน/พัฒนากรผู้รับผิดชอบ", "Assessor / responsible officer"),
+            required=True,
+        ),
         *common.end_main(),
     ]
-    choices = common.COMMON_CHOICES + choice_list(
-        "target_type",
-        [
-            ("leader", "ผู้นำชุมชน", "Community leader"),
-            ("organisation", "กลุ่มองค์กรชุมชน", "Community organisation"),
-            ("network", "เครือข่ายองค์กรชุมชน", "Community organisation network"),
-            ("community", "ชุมชน", "Community"),
-        ],
-    ) + choice_list(
-        "round",
-        [("before", "ก่อนการพัฒนา", "Before development"), ("after", "หลังการพัฒนา", "After development")],
+    choices = (
+        common.COMMON_CHOICES
+        + choice_list(
+            "target_type",
+            [
+                ("leader", "ผู้นำชุมชน", "Community leader"),
+                ("organisation", "กลุ่มองค์กรชุมชน", "Community organisation"),
+                ("network", "เครือข่ายองค์กรชุมชน", "Community organisation network"),
+                ("community", "ชุมชน", "Community"),
+            ],
+        )
+        + choice_list(
+            "round",
+            [("before", "ก่อนการพัฒนา", "Before development"), ("after", "หลังการพัฒนา", "After development")],
+        )
     )
     return FormDef(
         form_id="standard_assessment",

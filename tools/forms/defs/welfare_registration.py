@@ -125,7 +125,10 @@ def build() -> FormDef:
         common.photo(
             "photo_id_card_front",
             ("ภาพบัตรประชาชน (ด้านหน้าเท่านั้น)", "Photo of the ID card (front only)"),
-            ("ห้ามถ่ายด้านหลังบัตร: รหัสหลังบัตร (laser code) ใช้ยืนยันตัวตนออนไลน์", "Never the back: its laser code is used for online identity checks"),
+            (
+                "ห้ามถ่ายด้านหลังบัตร: รหัสหลังบัตร (laser code) ใช้ยืนยันตัวตนออนไลน์",
+                "Never the back: its laser code is used for online identity checks",
+            ),
             sensitive=True,
             required=True,
         ),
@@ -145,25 +148,29 @@ def build() -> FormDef:
         common.today_default("registration_date", ("วันที่ขึ้นทะเบียน", "Registration date")),
         *common.end_main(),
     ]
-    choices = common.COMMON_CHOICES + choice_list(
-        "allowance_type",
-        [
-            ("elderly", "เบี้ยยังชีพผู้สูงอายุ", "Elderly allowance"),
-            ("disabled", "เบี้ยความพิการ", "Disability allowance"),
-            ("hiv", "เบี้ยยังชีพผู้ป่วยเอดส์", "HIV living allowance"),
-        ],
-    ) + choice_list(
-        "bank",
-        [
-            ("baac", "ธ.ก.ส.", "BAAC"),
-            ("gsb", "ธนาคารออมสิน", "Government Savings Bank"),
-            ("ktb", "ธนาคารกรุงไทย", "Krungthai Bank"),
-            ("kbank", "ธนาคารกสิกรไทย", "Kasikornbank"),
-            ("scb", "ธนาคารไทยพาณิชย์", "Siam Commercial Bank"),
-            ("bbl", "ธนาคารกรุงเทพ", "Bangkok Bank"),
-            ("bay", "ธนาคารกรุงศรีอยุธยา", "Bank of Ayudhya"),
-            ("other", "อื่น ๆ", "Other"),
-        ],
+    choices = (
+        common.COMMON_CHOICES
+        + choice_list(
+            "allowance_type",
+            [
+                ("elderly", "เบี้ยยังชีพผู้สูงอายุ", "Elderly allowance"),
+                ("disabled", "เบี้ยความพิการ", "Disability allowance"),
+                ("hiv", "เบี้ยยังชีพผู้ป่วยเอดส์", "HIV living allowance"),
+            ],
+        )
+        + choice_list(
+            "bank",
+            [
+                ("baac", "ธ.ก.ส.", "BAAC"),
+                ("gsb", "ธนาคารออมสิน", "Government Savings Bank"),
+                ("ktb", "ธนาคารกรุงไทย", "Krungthai Bank"),
+                ("kbank", "ธนาคารกสิกรไทย", "Kasikornbank"),
+                ("scb", "ธนาคารไทยพาณิชย์", "Siam Commercial Bank"),
+                ("bbl", "ธนาคารกรุงเทพ", "Bangkok Bank"),
+                ("bay", "ธนาคารกรุงศรีอยุธยา", "Bank of Ayudhya"),
+                ("other", "อื่น ๆ", "Other"),
+            ],
+        )
     )
     return FormDef(
         form_id="welfare_registration",

@@ -1,19 +1,17 @@
 """Write the place lists (provinces / districts / subdistricts) as ODK form media CSVs from geothai.
 
-Data: geothai (GeoThai/data, from the Department of Provincial Administration), CC-BY-4.0. The CLI
-will expose this as ``chumchon forms geography``.
+Data: geothai (GeoThai/data, from the Department of Provincial Administration), CC-BY-4.0.
+Run as ``chumchon forms geography [--output forms/media]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
 
 import geothai
-
-MEDIA_DIR = Path(__file__).resolve().parents[2] / "forms" / "media"
 
 ATTRIBUTION = f"""\
 Place lists in this folder (provinces.csv, districts.csv, subdistricts.csv)
@@ -34,7 +32,15 @@ not part of the geothai data.
 FIELDS = {
     "provinces.csv": ["name", "label", "name_th", "name_en"],
     "districts.csv": ["name", "label", "name_th", "name_en", "province_code"],
-    "subdistricts.csv": ["name", "label", "name_th", "name_en", "district_code", "province_code", "postal_codes"],
+    "subdistricts.csv": [
+        "name",
+        "label",
+        "name_th",
+        "name_en",
+        "district_code",
+        "province_code",
+        "postal_codes",
+    ],
 }
 
 
@@ -54,13 +60,7 @@ def _write(path: Path, fields: list[str], rows: Iterable[dict[str, str]]) -> int
     return count
 
 
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("geothai")
-
-
-def write_geography_media(out_dir: Path = MEDIA_DIR) -> dict[str, int]:
+def write_geography_media(out_dir: Path) -> dict[str, int]:
     """Write provinces.csv, districts.csv, subdistricts.csv and ATTRIBUTION.txt; return row counts."""
     out_dir.mkdir(parents=True, exist_ok=True)
     provinces = geothai.provinces()
@@ -71,7 +71,12 @@ def write_geography_media(out_dir: Path = MEDIA_DIR) -> dict[str, int]:
             out_dir / "provinces.csv",
             FIELDS["provinces.csv"],
             (
-                {"name": p.code, "label": bilingual_label(p.name_th, p.name_en), "name_th": p.name_th, "name_en": p.name_en}
+                {
+                    "name": p.code,
+                    "label": bilingual_label(p.name_th, p.name_en),
+                    "name_th": p.name_th,
+                    "name_en": p.name_en,
+                }
                 for p in provinces
             ),
         ),
@@ -106,18 +111,5 @@ def write_geography_media(out_dir: Path = MEDIA_DIR) -> dict[str, int]:
             ),
         ),
     }
-    (out_dir / "ATTRIBUTION.txt").write_text(ATTRIBUTION.format(version=_version()), encoding="utf-8")
+    (out_dir / "ATTRIBUTION.txt").write_text(ATTRIBUTION.format(version=version("geothai")), encoding="utf-8")
     return counts
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=MEDIA_DIR, help="media folder (default: forms/media)")
-    args = parser.parse_args(argv)
-    for name, count in write_geography_media(args.out).items():
-        print(f"{name}: {count} rows")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
