@@ -14,7 +14,7 @@ from celery import Celery
 from server.core.broker import BUILD_EXPORT, PROCESS_SUBMISSION, SWEEP
 from server.core.errors import NotFound
 from server.core.exports_service import build_export, stale_queued_exports
-from server.core.processing import mark_failed, process_submission_version, sweep_unprocessed
+from server.core.processing import process_submission_version, record_failure, sweep_unprocessed
 from server.core.services import Services, build_services
 from server.core.settings import Settings
 
@@ -33,7 +33,7 @@ def process_submission_job(services: Services, version_id: int) -> str:
     except Exception as exc:
         try:
             with services.db.session() as session:
-                mark_failed(session, version_id, f"{type(exc).__name__}: {exc}", count_attempt=True)
+                record_failure(session, version_id, f"{type(exc).__name__}: {exc}")
         except Exception:  # the database is still away; the row stays "received" for the sweeper
             log.warning("could not record the failure of version %s", version_id, exc_info=True)
         raise
@@ -80,17 +80,17 @@ class ProcessServices:
 
 
 def register_tasks(app: Celery, services: ProcessServices, grace_seconds: float) -> None:
-    @app.task(name=PROCESS_SUBMISSION, ignore_result=True)
+    @app.task(name=PROCESS_SUBMISSION, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def process_submission(version_id: int) -> str:
         return process_submission_job(services.get(), int(version_id))
 
-    @app.task(name=SWEEP, ignore_result=True)
+    @app.task(name=SWEEP, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def sweep() -> dict[str, int]:
         def send(task: str, *args: Any) -> None:
             app.send_task(task, args=list(args))
 
         return sweep_job(services.get(), send, grace_seconds)
 
-    @app.task(name=BUILD_EXPORT, ignore_result=True)
+    @app.task(name=BUILD_EXPORT, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def build(export_id: int) -> str:
         return build_export_job(services.get(), int(export_id))

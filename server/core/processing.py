@@ -152,24 +152,31 @@ def clear_derived(session: Session, version_id: int) -> None:
         session.execute(delete(model).where(model.submission_version_id == version_id))
 
 
-def mark_failed(session: Session, version_id: int, error: str, *, count_attempt: bool = False) -> None:
-    """Record a failure; count_attempt=True when the attempt itself was rolled back (the database
-    failed mid-way), so the sweeper's retry limit still sees it."""
+def mark_failed(session: Session, version_id: int, error: str) -> None:
     version = session.get(SubmissionVersion, version_id)
     if version is None:
         return
-    if count_attempt:
-        version.processing_attempts = (version.processing_attempts or 0) + 1
     version.processing_state = FAILED
     version.processing_error = error[:4000]
     version.processed_at = None
+
+
+def record_failure(session: Session, version_id: int, error: str) -> None:
+    """Note a failed attempt whose own transaction was rolled back (e.g. the database went away).
+    A version another run has meanwhile processed is left as it is: its rows are complete."""
+    version = session.get(SubmissionVersion, version_id)
+    if version is None or version.processing_state == PROCESSED:
+        return
+    version.processing_attempts = (version.processing_attempts or 0) + 1
+    mark_failed(session, version_id, error)
 
 
 def process_submission_version(session: Session, blobs: BlobStore, version_id: int) -> str:
     """Rebuild the derived rows of one version; returns the new processing_state ("processed" or
     "failed"). The caller commits. A version whose XML does not fit its form version is marked failed
     with a readable processing_error instead of raising; database errors propagate to the caller."""
-    version = session.get(SubmissionVersion, version_id)
+    # Row lock (PostgreSQL): a redelivered task and the sweeper's copy run one after the other.
+    version = session.get(SubmissionVersion, version_id, with_for_update=True)
     if version is None:
         raise NotFound(f"ไม่พบข้อมูลที่ส่ง {version_id} / Submission version {version_id} not found.")
     form_version = session.get(FormVersion, version.form_version_id)

@@ -107,7 +107,7 @@ def download_attachment(project_id: int, xml_form_id: str, instance_id: str, nam
         mimetype=attachment.content_type or "application/octet-stream",
         as_attachment=True,
         download_name=attachment.name,
-        etag=attachment.blob_sha256,
+        etag=attachment.blob_sha256 or False,
     )
 
 

@@ -4,13 +4,20 @@ idempotent reruns, failures recorded without losing the raw XML, and the sweeper
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.core.models import Project, QualityFlag, Record, RepeatRow, SubmissionVersion
-from server.core.processing import process_submission_version, reprocess_all, sweep_unprocessed
+from server.core import forms, intake
+from server.core.models import FormVersion, Project, QualityFlag, Record, RepeatRow, SubmissionVersion
+from server.core.processing import (
+    process_submission_version,
+    record_failure,
+    reprocess_all,
+    sweep_unprocessed,
+)
 from server.core.services import Services
 from tests.workers.factories import (
     household_schema,
@@ -198,3 +205,64 @@ def test_sweeper_finds_waiting_and_retryable_versions_after_the_grace_period(
         assert sweep_unprocessed(session, timedelta(seconds=30)) == []  # still within the grace period
         later = waiting.received_at + timedelta(minutes=5)
         assert sweep_unprocessed(session, timedelta(seconds=30), now=later) == [waiting.id, retry.id]
+
+
+KITCHEN_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<data xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" id="kitchen_sink"
+      version="2026112301">
+  <intro/>
+  <household><house_no>99/1</house_no><village>1</village><location>13.75 100.5 2.0 5.0</location>
+    <house_photo>1700000000.jpg</house_photo></household>
+  <members><full_name>นางสาว ทดสอบ</full_name><citizen_id>1101700207030</citizen_id><sex>female</sex>
+    <age>30</age><disabled>no</disabled></members>
+  <member_count>1</member_count><has_well>no</has_well><savings>fund gold</savings><rooms>2</rooms>
+  <income>12000.75</income><visit_date>2026-03-01</visit_date><remarks>ทดสอบ</remarks>
+  <meta><instanceID>uuid:kitchen-1</instanceID><instanceName>99/1 2026-03-01</instanceName></meta>
+</data>"""
+
+
+def test_a_published_form_and_accepted_submission_process_end_to_end(
+    services: Services, project: Project, make_user: Any
+) -> None:
+    """The real publisher's field schema and the real intake's rows, processed here."""
+    user = make_user("collector1", "collector")
+    source = (Path(__file__).resolve().parents[1] / "fixtures" / "kitchen_sink.md").read_bytes()
+    with services.db.session() as session:
+        forms.publish_form(session, services.blobs, project.id, source, "kitchen_sink.md")
+    with services.db.session() as session:
+        result = intake.accept_submission(
+            session, services.blobs, project.id, KITCHEN_XML.encode(), [], user=session.merge(user)
+        )
+    with services.db.session() as session:
+        assert process_submission_version(session, services.blobs, result.version_id) == "processed"
+        out = derived(session, result.version_id)
+    assert out["values"]["/data/savings"] == ["fund", "gold"]
+    assert out["values"]["/data/income"] == "12000.75"
+    assert out["values"]["/data/household/location"]["lat"] == 13.75
+    assert out["repeats"][0][2:4] == ("uuid:kitchen-1/members[1]", "uuid:kitchen-1")
+    assert out["repeats"][0][4]["/data/members/full_name"] == "นางสาว ทดสอบ"
+    assert out["flags"] == []
+
+
+def test_a_rolled_back_attempt_is_recorded_but_never_overwrites_a_finished_run(
+    services: Services, project: Project
+) -> None:
+    done_id, waiting_id = stored(services, project, iid="uuid:a"), 0
+    with services.db.session() as session:
+        fv = session.get(SubmissionVersion, done_id).form_version_id  # type: ignore[union-attr]
+        waiting_id = make_submission(
+            session,
+            services.blobs,
+            session.get(FormVersion, fv),
+            household_xml("uuid:b"),
+            "uuid:b",  # type: ignore[arg-type]
+        ).id
+        process_submission_version(session, services.blobs, done_id)
+    with services.db.session() as session:
+        record_failure(session, done_id, "OperationalError: database is locked")
+        record_failure(session, waiting_id, "OperationalError: database is locked")
+    with services.db.session() as session:
+        done, waiting = session.get(SubmissionVersion, done_id), session.get(SubmissionVersion, waiting_id)
+        assert done is not None and done.processing_state == "processed"
+        assert waiting is not None and waiting.processing_state == "failed"
+        assert waiting.processing_attempts == 1 and "locked" in (waiting.processing_error or "")
