@@ -41,7 +41,8 @@ def test_sweep_resends_waiting_versions_after_the_grace_period(services: Service
 
 
 def test_celery_app_is_configured_for_at_least_once_delivery(settings: Settings) -> None:
-    app = make_celery(settings, WorkerSettings(sweep_seconds=5, grace_seconds=2, visibility_timeout=120))
+    embedded = replace(settings, broker_url=f"sqla+sqlite:///{settings.data_dir / 'broker.sqlite3'}")
+    app = make_celery(embedded, WorkerSettings(sweep_seconds=5, grace_seconds=2, visibility_timeout=120))
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
