@@ -71,7 +71,7 @@ def labels_of(label: Any) -> dict[str, str]:
 
 
 def _truthy(value: Any) -> bool:
-    return isinstance(value, bool) and value or str(value or "").strip().lower() in _TRUE
+    return (isinstance(value, bool) and value) or str(value or "").strip().lower() in _TRUE
 
 
 def _checks(value: Any) -> list[str]:

@@ -101,7 +101,7 @@ class _Walker:
                 self.walk(child, child_path, child_indexed, row.values, row.key)
                 continue
             spec = self.fields.get(child_path)
-            if spec is None or spec.get("type") in ("group", "meta") and len(child):
+            if spec is None or (spec.get("type") in ("group", "meta") and len(child)):
                 # Groups (meta too, and unknown wrappers) carry no value of their own; their children do.
                 if len(child):
                     self.walk(child, child_path, f"{indexed}/{name}", values, key)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from server.core import form_media
 from server.core.errors import ChumchonError
-from server.core.formschema import ITEMSETS_CSV
 from server.core.forms import publish_form
+from server.core.formschema import ITEMSETS_CSV
 from server.core.models import FormVersion
 from server.core.services import Services
 from server.core.storage import BlobStore

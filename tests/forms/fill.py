@@ -368,7 +368,7 @@ class _Filler:
                 values.append(str(rng.randint(int(low), int(high)) if low <= high else int(low)))
             else:
                 values.append(f"{rng.uniform(low, high):.1f}".rstrip("0").rstrip("."))
-        return values + [str(int(low)), "0"]
+        return [*values, str(int(low)), "0"]
 
     # -- main loop --------------------------------------------------------------------------
     def run(self) -> None:
@@ -394,7 +394,7 @@ class _Filler:
             candidates = self.candidates(node)
             for value in candidates:
                 node.text = value
-                if not bind.constraint or not self.valid_ids and "substr(., 12, 13)" in bind.constraint:
+                if not bind.constraint or (not self.valid_ids and "substr(., 12, 13)" in bind.constraint):
                     break
                 if self.ev.boolean(bind.constraint, self.root, node):
                     break

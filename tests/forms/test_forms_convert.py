@@ -22,7 +22,7 @@ def sheet_rows(form_id: str, sheet: str) -> list[dict[str, Any]]:
     ws = load_workbook(FORMS_DIR / f"{form_id}.xlsx", read_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
     header = [str(h) for h in rows[0]]
-    return [dict(zip(header, row)) for row in rows[1:] if any(v is not None for v in row)]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(v is not None for v in row)]
 
 
 def questions(node: dict[str, Any]) -> Iterator[dict[str, Any]]:

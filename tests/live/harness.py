@@ -36,7 +36,7 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: fl
             result = check()
             if result:
                 return result
-        except Exception as exc:  # the thing polled may not be up yet
+        except Exception as exc:  # noqa: BLE001  # the thing polled may not be up yet
             last_error = exc
         time.sleep(interval)
     raise AssertionError(f"gave up waiting for {what} after {timeout:.0f}s (last error: {last_error})")

@@ -1,7 +1,7 @@
 """first schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 06:05:07.672896
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import server.core.models.base
-from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
