@@ -19,7 +19,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from server.cli.context import cli_services
-from server.core import bootstrap, collect_qr
+from server.core import bootstrap, collect_qr, projects
 from server.core.services import Services
 from server.core.shipped_forms import publish_shipped_forms
 from server.web.app import create_app
@@ -159,6 +159,8 @@ def serve(host: str, port: int, forms_dir: Path, web_workers: int, concurrency: 
 def web(host: str, port: int, workers: int, threads: int) -> None:
     """The web server alone (gunicorn): run as many as needed behind a proxy."""
     with cli_services() as svc:
+        with svc.db.session() as session:
+            projects.ensure_default_project(session)  # the bare server URL needs a project behind it
         app = create_app(svc)
         options = {
             "bind": f"{host}:{port}",
