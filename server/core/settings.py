@@ -25,6 +25,11 @@ class Settings:
     max_upload_bytes: int
     embedded_database: bool
     embedded_broker: bool
+    sweep_seconds: float = 60.0  # how often the sweeper runs (Celery beat)
+    sweep_grace_seconds: float = 30.0  # how long a submission may wait before the sweeper re-sends it
+    # Redis only: seconds before a task whose worker died unacknowledged is delivered again. It must be
+    # longer than the longest task (a large export), or Redis hands that task out twice.
+    visibility_timeout: int = 3600
 
     @property
     def blob_dir(self) -> Path:
@@ -55,6 +60,19 @@ def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
     return key
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every CHUMCHON_* setting; unset ones fall back to the embedded default."""
     env = os.environ if env is None else env
@@ -80,4 +98,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=max_upload,
         embedded_database=not database_url,
         embedded_broker=not broker_url,
+        sweep_seconds=_seconds(env, "CHUMCHON_SWEEP_SECONDS", 60.0),
+        sweep_grace_seconds=_seconds(env, "CHUMCHON_SWEEP_GRACE_SECONDS", 30.0),
+        visibility_timeout=int(_seconds(env, "CHUMCHON_VISIBILITY_TIMEOUT", 3600)),
     )

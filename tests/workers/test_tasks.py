@@ -6,11 +6,13 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from server.core.models import Project, SubmissionVersion
 from server.core.services import Services
-from server.core.settings import Settings
+from server.core.settings import Settings, SettingsError, load_settings
 from tests.workers.factories import household_xml, make_form_version, make_submission
-from workers.app import WorkerSettings, load_worker_settings, make_celery
+from workers.app import make_celery
 from workers.tasks import process_submission_job, sweep_job
 
 
@@ -42,7 +44,7 @@ def test_sweep_resends_waiting_versions_after_the_grace_period(services: Service
 
 def test_celery_app_is_configured_for_at_least_once_delivery(settings: Settings) -> None:
     embedded = replace(settings, broker_url=f"sqla+sqlite:///{settings.data_dir / 'broker.sqlite3'}")
-    app = make_celery(embedded, WorkerSettings(sweep_seconds=5, grace_seconds=2, visibility_timeout=120))
+    app = make_celery(replace(embedded, sweep_seconds=5, sweep_grace_seconds=2, visibility_timeout=120))
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
@@ -50,13 +52,16 @@ def test_celery_app_is_configured_for_at_least_once_delivery(settings: Settings)
     # Redis gets the visibility timeout that decides when an unacknowledged task is redelivered.
     assert app.conf.broker_transport_options == {}
     redis_app = make_celery(
-        replace(settings, broker_url="redis://127.0.0.1:6379/0"), WorkerSettings(visibility_timeout=120)
+        replace(settings, broker_url="redis://127.0.0.1:6379/0", visibility_timeout=120)
     )
     assert redis_app.conf.broker_transport_options == {"visibility_timeout": 120}
     assert app.conf.beat_schedule["sweep"] == {"task": "submissions.sweep", "schedule": 5}
     assert {"submissions.process", "submissions.sweep", "exports.build"} <= set(app.tasks)
 
 
-def test_worker_settings_from_the_environment() -> None:
-    ws = load_worker_settings({"CHUMCHON_SWEEP_SECONDS": "2", "CHUMCHON_VISIBILITY_TIMEOUT": "60"})
-    assert ws == WorkerSettings(sweep_seconds=2, grace_seconds=30, visibility_timeout=60)
+def test_worker_timings_come_from_the_environment_and_bad_values_are_refused() -> None:
+    settings = load_settings({"CHUMCHON_SWEEP_SECONDS": "2", "CHUMCHON_VISIBILITY_TIMEOUT": "60",
+                              "CHUMCHON_SECRET_KEY": "k"})
+    assert (settings.sweep_seconds, settings.sweep_grace_seconds, settings.visibility_timeout) == (2, 30, 60)
+    with pytest.raises(SettingsError, match="CHUMCHON_SWEEP_SECONDS"):
+        load_settings({"CHUMCHON_SWEEP_SECONDS": "soon", "CHUMCHON_SECRET_KEY": "k"})
