@@ -7,25 +7,14 @@ import mimetypes
 from sqlalchemy.orm import Session
 
 from server.core.errors import BadRequest, NotFound
+from server.core.filenames import is_safe_file_name
 from server.core.models import AuditEvent, FormMedia, FormVersion
 from server.core.storage import BlobStore
-
-MAX_NAME_LENGTH = 255
 
 
 def check_media_name(name: str) -> str:
     """Refuse names that could escape a media folder or hide files; Collect keeps base names only."""
-    if (
-        not name
-        or len(name) > MAX_NAME_LENGTH
-        or "/" in name
-        or "\\" in name
-        or "\x00" in name
-        or ".." in name
-        or name.startswith(".")
-        or name != name.strip()
-        or any(ord(ch) < 32 for ch in name)
-    ):
+    if not is_safe_file_name(name) or name != name.strip():
         raise BadRequest(
             f"ชื่อไฟล์ไม่ถูกต้อง / Invalid media file name {name!r}: use a plain file name without folders,"
             " '..' or a leading dot.",

@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from server.core import permissions
 from server.core.errors import BadRequest, Conflict, FormClosed, FormVersionNotFound, InvalidXml, NotFound
+from server.core.filenames import is_safe_file_name
 from server.core.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, User, utcnow
 from server.core.models.submissions import RECEIVED
 from server.core.storage import BlobStore
 from server.core.xmlsafe import SubmissionXml, parse_submission, values_at_paths
-
-MAX_NAME_LENGTH = 255
 
 # (file name, content type, bytes or a readable stream) — a multipart part as the web layer hands it over.
 IncomingFile = tuple[str, str | None, bytes | IO[bytes]]
@@ -39,15 +38,7 @@ class IntakeResult:
 
 def check_attachment_name(name: str) -> None:
     """Refuse names that could escape a directory or hide a file; Thai and other Unicode stay as sent."""
-    if (
-        not name
-        or len(name) > MAX_NAME_LENGTH
-        or "/" in name
-        or "\\" in name
-        or ".." in name
-        or name.startswith(".")
-        or any(ord(c) < 32 for c in name)
-    ):
+    if not is_safe_file_name(name):
         raise BadRequest(
             f"ชื่อไฟล์แนบไม่ถูกต้อง: {name!r} / Attachment file name not allowed: {name!r}.", name=name
         )
