@@ -72,3 +72,14 @@ def test_regeneration_reproduces_committed_media(tmp_path: Path) -> None:
     attribution = (tmp_path / "ATTRIBUTION.txt").read_text(encoding="utf-8")
     assert "CC-BY-4.0" in attribution and "GeoThai/data" in attribution and "กรมการปกครอง" in attribution
     assert attribution == (MEDIA_DIR / "ATTRIBUTION.txt").read_text(encoding="utf-8")
+
+
+def test_geography_command_regenerates_the_lists(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    result = CliRunner().invoke(main, ["forms", "geography", "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "7,436 rows" in result.output
+    assert (tmp_path / "subdistricts.csv").read_bytes() == (MEDIA_DIR / "subdistricts.csv").read_bytes()
