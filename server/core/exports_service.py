@@ -15,26 +15,25 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from exports.csvzip import write_csv_zip
+from server.core import export_rows
 from server.core.errors import BadRequest, Conflict, NotFound
+from server.core.export_rows import SessionFactory
 from server.core.models import (
-    Attachment,
     AuditEvent,
     Export,
     Form,
     FormVersion,
-    Record,
-    RepeatRow,
     Submission,
     SubmissionVersion,
     User,
     utcnow,
 )
 from server.core.models.jobs import DONE, EXPORT_FAILED, QUEUED, RUNNING
-from server.core.models.submissions import FAILED, PROCESSED, RECEIVED
+from server.core.models.submissions import RECEIVED
 from server.core.processing import process_submission_version
 from server.core.settings import Settings
 from server.core.storage import BlobStore
@@ -43,10 +42,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("csv",)
 OPTION_KEYS = {"labels"}
-CHUNK = 1000  # rows read per query (keyset pagination: constant memory, short transactions)
-REPEAT_CHUNK = 200  # submissions whose repeat rows are read per query
 PROGRESS_EVERY = 1000  # rows between progress commits
-SessionFactory = Callable[[], Session]
 
 
 class ExportNotReady(Conflict):
@@ -163,123 +159,6 @@ def _process_pending(sessions: SessionFactory, blobs: BlobStore, form_id: int) -
             session.commit()
 
 
-def _current(query: Any, form_id: int) -> Any:
-    return query.where(
-        Submission.form_id == form_id,
-        Submission.deleted_at.is_(None),
-        SubmissionVersion.processing_state == PROCESSED,
-    )
-
-
-def _main_rows(sessions: SessionFactory, form_id: int) -> Iterator[dict[str, Any]]:
-    last = 0
-    while True:
-        with sessions() as session:
-            rows = session.execute(
-                _current(
-                    select(
-                        Submission.id,
-                        Submission.created_at,
-                        Submission.review_state,
-                        Submission.submitter_id,
-                        User.display_name,
-                        SubmissionVersion.id,
-                        SubmissionVersion.instance_id,
-                        SubmissionVersion.device_id,
-                        FormVersion.version,
-                        Record.values,
-                    )
-                    .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-                    .join(Record, Record.submission_version_id == SubmissionVersion.id)
-                    .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
-                    .outerjoin(User, User.id == Submission.submitter_id),
-                    form_id,
-                )
-                .where(Submission.id > last)
-                .order_by(Submission.id)
-                .limit(CHUNK)
-            ).all()
-            if not rows:
-                return
-            version_ids = [r[5] for r in rows]
-            files = {
-                vid: (present, expected)
-                for vid, expected, present in session.execute(
-                    select(Attachment.submission_version_id, func.count(), func.count(Attachment.blob_sha256))
-                    .where(Attachment.submission_version_id.in_(version_ids))
-                    .group_by(Attachment.submission_version_id)
-                )
-            }
-            versions = dict(
-                session.execute(
-                    select(SubmissionVersion.submission_id, func.count())
-                    .where(SubmissionVersion.submission_id.in_([r[0] for r in rows]))
-                    .group_by(SubmissionVersion.submission_id)
-                ).all()
-            )
-        for sid, created, review, submitter, name, vid, iid, device, form_version, values in rows:
-            present, expected = files.get(vid, (0, 0))
-            yield {
-                "SubmissionDate": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "KEY": iid,
-                "SubmitterID": submitter,
-                "SubmitterName": name,
-                "AttachmentsPresent": present,
-                "AttachmentsExpected": expected,
-                "ReviewState": review,
-                "DeviceID": device,
-                "Edits": versions.get(sid, 1) - 1,
-                "FormVersion": form_version,
-                "values": values,
-            }
-        last = rows[-1][0]
-
-
-def _repeat_rows(sessions: SessionFactory, form_id: int, repeat_path: str) -> Iterator[dict[str, Any]]:
-    """Repeat rows in the main table's order, read per chunk of submissions (their current versions),
-    so every query is an index lookup however large the form grows."""
-    last = 0
-    while True:
-        with sessions() as session:
-            chunk = session.execute(
-                _current(
-                    select(Submission.id, SubmissionVersion.id).join(
-                        SubmissionVersion, SubmissionVersion.id == Submission.current_version_id
-                    ),
-                    form_id,
-                )
-                .where(Submission.id > last)
-                .order_by(Submission.id)
-                .limit(REPEAT_CHUNK)
-            ).all()
-            if not chunk:
-                return
-            by_version: dict[int, list[dict[str, Any]]] = {}
-            for vid, key, parent_key, values in session.execute(
-                select(RepeatRow.submission_version_id, RepeatRow.key, RepeatRow.parent_key, RepeatRow.values)
-                .where(
-                    RepeatRow.submission_version_id.in_([v for _, v in chunk]),
-                    RepeatRow.repeat_path == repeat_path,
-                )
-                .order_by(RepeatRow.submission_version_id, RepeatRow.ordinal)
-            ):
-                by_version.setdefault(vid, []).append(
-                    {"KEY": key, "PARENT_KEY": parent_key, "values": values}
-                )
-        for _sid, vid in chunk:
-            yield from by_version.get(vid, ())
-        last = chunk[-1][0]
-
-
-def _repeat_query(query: Any, form_id: int, repeat_path: str) -> Any:
-    return _current(
-        query.join(SubmissionVersion, SubmissionVersion.id == RepeatRow.submission_version_id)
-        .join(Submission, Submission.current_version_id == SubmissionVersion.id)
-        .where(RepeatRow.form_id == form_id, RepeatRow.repeat_path == repeat_path),
-        form_id,
-    )
-
-
 class _Progress:
     """Counts rows as the writer pulls them and commits progress in its own short transaction."""
 
@@ -312,27 +191,6 @@ class _Progress:
                 self.save()
 
 
-def _count(sessions: SessionFactory, form_id: int, schema: dict[str, Any]) -> tuple[int, int]:
-    """(rows to write, current versions that failed processing and are left out)."""
-    with sessions() as session:
-        base = (
-            select(func.count())
-            .select_from(Submission)
-            .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-            .where(Submission.form_id == form_id, Submission.deleted_at.is_(None))
-        )
-        total = session.scalar(base.where(SubmissionVersion.processing_state == PROCESSED)) or 0
-        failed = session.scalar(base.where(SubmissionVersion.processing_state == FAILED)) or 0
-        for repeat in schema.get("repeats", []):
-            total += (
-                session.scalar(
-                    _repeat_query(select(func.count()).select_from(RepeatRow), form_id, repeat["path"])
-                )
-                or 0
-            )
-    return total, failed
-
-
 def build_export(
     sessions: SessionFactory,
     settings: Settings,
@@ -358,15 +216,15 @@ def build_export(
     try:
         settings.export_dir.mkdir(parents=True, exist_ok=True)
         _process_pending(sessions, blobs, form_id)
-        total, failed = _count(sessions, form_id, schema)
+        total, failed = export_rows.count_rows(sessions, form_id, schema)
         progress = _Progress(sessions, export_id, total, on_progress)
         progress.save()
         with partial.open("wb") as fh:
             write_csv_zip(
                 fh,
                 schema,
-                progress.counted(_main_rows(sessions, form_id)),
-                lambda path: progress.counted(_repeat_rows(sessions, form_id, path)),
+                progress.counted(export_rows.main_rows(sessions, form_id)),
+                lambda path: progress.counted(export_rows.repeat_rows(sessions, form_id, path)),
                 labels=options.get("labels"),
             )
             fh.flush()
