@@ -23,9 +23,8 @@ class TaskSender(Protocol):
     def send(self, task: str, *args: Any) -> bool: ...
 
 
-def broker_transport_options(settings: Settings) -> dict[str, Any]:
-    # Fail fast when the broker is down: intake has already committed, the sweeper catches up.
-    return {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Fail fast when the broker is down: intake has already committed, the sweeper catches up.
+SEND_TRANSPORT_OPTIONS: dict[str, Any] = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 class CeleryTaskSender:
@@ -33,7 +32,7 @@ class CeleryTaskSender:
 
     def __init__(self, settings: Settings) -> None:
         self._app = Celery("chumchon-client", broker=settings.broker_url, set_as_current=False)
-        self._app.conf.broker_transport_options = broker_transport_options(settings)
+        self._app.conf.broker_transport_options = dict(SEND_TRANSPORT_OPTIONS)
         self._app.conf.broker_connection_retry = False
         self._app.conf.broker_connection_timeout = 2
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
 
 NONCE_LIFETIME_SECONDS = 300
 
@@ -64,12 +63,6 @@ def parse_authorization(value: str) -> dict[str, str]:
         if not key:
             break
     return params
-
-
-@dataclass(frozen=True)
-class DigestResult:
-    username: str
-    stale: bool = False
 
 
 def expected_response(ha1: str, method: str, params: dict[str, str]) -> str:

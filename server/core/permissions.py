@@ -46,6 +46,3 @@ def require(session: Session, user: User | None, verb: str, project_id: int | No
             "คุณไม่มีสิทธิ์ทำรายการนี้ / You are not allowed to do this.", verb=verb, project_id=project_id
         )
 
-
-def is_admin(session: Session, user: User) -> bool:
-    return "*" in verbs_for(session, user, None)

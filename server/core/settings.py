@@ -39,10 +39,6 @@ class Settings:
     def export_dir(self) -> Path:
         return self.data_dir / "exports"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
     """Use the configured key, or one generated once and kept in the data directory."""
