@@ -22,9 +22,11 @@ from typing import Any
 
 from sqlalchemy import insert, text, update
 
-from server.core import exports_service
-from server.core.db import make_engine
-from server.core.migrate import upgrade_to_head
+from server.core.exports import jobs
+from server.core.ground.db import make_engine
+from server.core.ground.migrate import upgrade_to_head
+from server.core.ground.services import build_services
+from server.core.ground.settings import load_settings
 from server.core.models import (
     Base,
     Form,
@@ -35,8 +37,6 @@ from server.core.models import (
     Submission,
     SubmissionVersion,
 )
-from server.core.services import build_services
-from server.core.settings import load_settings
 
 MEMBERS = 3
 BATCH = 5000
@@ -226,9 +226,9 @@ def _export_child(env: dict[str, str], out: Any) -> None:
     with svc.db.session() as session:
         form = session.get(Form, 1)
         assert form is not None
-        export_id = exports_service.request_export(session, form).id
+        export_id = jobs.request_export(session, form).id
     started = time.perf_counter()
-    result = exports_service.build_export(svc.db.sessions, settings, svc.blobs, export_id)
+    result = jobs.build_export(svc.db.sessions, settings, svc.blobs, export_id)
     elapsed = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out.put(

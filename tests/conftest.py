@@ -15,13 +15,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from server.core import accounts, projects
-from server.core.broker import RecordingSender
-from server.core.db import make_engine
-from server.core.migrate import upgrade_to_head
+from server.core.accounts import projects, users
+from server.core.ground.broker import RecordingSender
+from server.core.ground.db import make_engine
+from server.core.ground.migrate import upgrade_to_head
+from server.core.ground.services import Services, build_services
+from server.core.ground.settings import Settings, load_settings
 from server.core.models import Base, Project, User
-from server.core.services import Services, build_services
-from server.core.settings import Settings, load_settings
 from server.web.app import create_app
 from tests.helpers import PASSWORD, bearer_for
 
@@ -110,7 +110,7 @@ def client(app: Flask) -> FlaskClient:
 def make_user(services: Services, project: Project) -> Callable[..., User]:
     def make(username: str, role: str, project_id: int | None = None, password: str | None = PASSWORD) -> User:
         with services.db.session() as session:
-            return accounts.create_user(
+            return users.create_user(
                 session,
                 username,
                 role,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
-from server.core import accounts
+from server.core.accounts import users
+from server.core.ground.services import Services
 from server.core.models import User
-from server.core.services import Services
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "correct-horse-battery"
 
 
 def bearer_for(services: Services, user: User) -> dict[str, str]:
     with services.db.session() as session:
-        token = accounts.start_api_session(session, session.get(User, user.id))  # type: ignore[arg-type]
+        token = users.start_api_session(session, session.get(User, user.id))  # type: ignore[arg-type]
     return {"Authorization": f"Bearer {token}"}
 
 

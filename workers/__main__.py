@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from server.core.settings import load_settings
+from server.core.ground.settings import load_settings
 from workers.app import run_worker
 
 

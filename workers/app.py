@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from server.core.broker import SWEEP
-from server.core.settings import Settings
+from server.core.ground.broker import SWEEP
+from server.core.ground.settings import Settings
 from workers.tasks import ProcessServices, register_tasks
 
 

@@ -1,5 +1,5 @@
 """Task bodies, as plain functions of the process's Services (unit tests call them directly), and
-their registration on a Celery app under the names in server.core.broker."""
+their registration on a Celery app under the names in server.core.ground.broker."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 
 from celery import Celery
 
-from server.core.broker import BUILD_EXPORT, PROCESS_SUBMISSION, SWEEP
-from server.core.errors import NotFound
-from server.core.exports_service import build_export, stale_queued_exports
-from server.core.processing import process_submission_version, record_failure, sweep_unprocessed
-from server.core.services import Services, build_services
-from server.core.settings import Settings
+from server.core.exports.jobs import build_export, stale_queued_exports
+from server.core.ground.broker import BUILD_EXPORT, PROCESS_SUBMISSION, SWEEP
+from server.core.ground.errors import NotFound
+from server.core.ground.services import Services, build_services
+from server.core.ground.settings import Settings
+from server.core.submissions.processing import process_submission_version, record_failure, sweep_unprocessed
 
 log = logging.getLogger(__name__)
 

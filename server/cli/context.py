@@ -7,10 +7,10 @@ from contextlib import contextmanager
 
 import click
 
-from server.core.errors import ChumchonError
-from server.core.migrate import upgrade_to_head
-from server.core.services import Services, build_services
-from server.core.settings import SettingsError, load_settings
+from server.core.ground.errors import ChumchonError
+from server.core.ground.migrate import upgrade_to_head
+from server.core.ground.services import Services, build_services
+from server.core.ground.settings import SettingsError, load_settings
 
 
 @contextmanager

@@ -10,8 +10,11 @@ from pathlib import Path
 import click
 
 from server.cli.context import cli_services
-from server.core import exports_service, forms, processing, projects
-from server.core.settings import SettingsError, load_settings
+from server.core.accounts import projects
+from server.core.exports import jobs
+from server.core.forms import publishing
+from server.core.ground.settings import SettingsError, load_settings
+from server.core.submissions import processing
 from workers.app import run_worker
 
 
@@ -26,7 +29,7 @@ def register(group: click.Group) -> None:
     @group.command("export")
     @click.argument("xml_form_id")
     @click.option(
-        "--format", "fmt", default="csv", show_default=True, type=click.Choice(exports_service.FORMATS)
+        "--format", "fmt", default="csv", show_default=True, type=click.Choice(jobs.FORMATS)
     )
     @click.option(
         "--output",
@@ -42,11 +45,11 @@ def register(group: click.Group) -> None:
         with cli_services() as svc:
             with svc.db.session() as session:
                 pid = project_id if project_id is not None else projects.default_project_id(session)
-                form = forms.get_form(session, pid, xml_form_id)
-                export_id = exports_service.request_export(
+                form = publishing.get_form(session, pid, xml_form_id)
+                export_id = jobs.request_export(
                     session, form, fmt, {"labels": labels} if labels else None
                 ).id
-            result = exports_service.build_export(
+            result = jobs.build_export(
                 svc.db.sessions, svc.settings, svc.blobs, export_id, _progress("exporting / กำลังส่งออก")
             )
             click.echo("", err=True)
@@ -69,7 +72,7 @@ def register(group: click.Group) -> None:
             if xml_form_id is not None:
                 with svc.db.session() as session:
                     pid = project_id if project_id is not None else projects.default_project_id(session)
-                    form_id = forms.get_form(session, pid, xml_form_id).id
+                    form_id = publishing.get_form(session, pid, xml_form_id).id
             counts = processing.reprocess_all(
                 svc.db.sessions, svc.blobs, _progress("reprocessing / กำลังประมวลผลใหม่"), form_id=form_id
             )

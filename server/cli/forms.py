@@ -9,12 +9,13 @@ import click
 from sqlalchemy.orm import Session
 
 from server.cli.context import cli_services
-from server.core import form_media, forms, geography, projects
-from server.core.errors import ChumchonError
-from server.core.formschema import preferred_label
+from server.core.accounts import projects
+from server.core.forms import form_media, geography, publishing
+from server.core.forms.schema import preferred_label
+from server.core.forms.shipped import publish_with_media
+from server.core.ground.errors import ChumchonError
+from server.core.ground.services import Services
 from server.core.models import Form, FormVersion
-from server.core.services import Services
-from server.core.shipped_forms import publish_with_media
 
 _project_option = click.option(
     "--project", "project_id", type=int, default=None, help="Project id (default: the first project)."
@@ -43,7 +44,7 @@ def _publish_one(svc: Services, path: Path, project_id: int | None) -> None:
 
 
 def _form(session: Session, project_id: int | None, xml_form_id: str) -> Form:
-    return forms.get_form(session, _project(session, project_id), xml_form_id)
+    return publishing.get_form(session, _project(session, project_id), xml_form_id)
 
 
 def register(group: click.Group) -> None:
@@ -77,8 +78,8 @@ def register(group: click.Group) -> None:
     def list_(project_id: int | None) -> None:
         """List the forms of a project."""
         with cli_services() as svc, svc.db.session() as session:
-            for form in forms.list_forms(session, _project(session, project_id)):
-                version = forms.current_version(form)
+            for form in publishing.list_forms(session, _project(session, project_id)):
+                version = publishing.current_version(form)
                 missing = _missing(version)
                 note = f"  missing media: {', '.join(missing)}" if missing else ""
                 click.echo(
@@ -87,7 +88,7 @@ def register(group: click.Group) -> None:
 
     def _set_state(xml_form_id: str, project_id: int | None, state: str) -> None:
         with cli_services() as svc, svc.db.session() as session:
-            form = forms.set_form_state(session, _form(session, project_id, xml_form_id), state)
+            form = publishing.set_form_state(session, _form(session, project_id, xml_form_id), state)
             click.echo(f"{form.xml_form_id}: {form.state}")
 
     @forms_group.command("close")
@@ -95,14 +96,14 @@ def register(group: click.Group) -> None:
     @_project_option
     def close(xml_form_id: str, project_id: int | None) -> None:
         """Close a form: it leaves Collect's form list and refuses new submissions."""
-        _set_state(xml_form_id, project_id, forms.CLOSED)
+        _set_state(xml_form_id, project_id, publishing.CLOSED)
 
     @forms_group.command("open")
     @click.argument("xml_form_id")
     @_project_option
     def open_(xml_form_id: str, project_id: int | None) -> None:
         """Open a closed form again."""
-        _set_state(xml_form_id, project_id, forms.OPEN)
+        _set_state(xml_form_id, project_id, publishing.OPEN)
 
     @forms_group.command("attach")
     @click.argument("xml_form_id")
@@ -113,7 +114,7 @@ def register(group: click.Group) -> None:
     def attach(xml_form_id: str, files: tuple[Path, ...], project_id: int | None) -> None:
         """Attach media files (by their file name) to a form's current version."""
         with cli_services() as svc, svc.db.session() as session:
-            version = forms.current_version(_form(session, project_id, xml_form_id))
+            version = publishing.current_version(_form(session, project_id, xml_form_id))
             for path in files:
                 media = form_media.attach_media(session, svc.blobs, version, path.name, path.read_bytes())
                 click.echo(f"{media.name}  md5:{media.md5}  {media.size} bytes")
@@ -129,10 +130,10 @@ def register(group: click.Group) -> None:
         with cli_services() as svc, svc.db.session() as session:
             pid = _project(session, project_id)
             chosen = (
-                [forms.get_form(session, pid, xml_form_id)] if xml_form_id else forms.list_forms(session, pid)
+                [publishing.get_form(session, pid, xml_form_id)] if xml_form_id else publishing.list_forms(session, pid)
             )
             for form in chosen:
-                fields = [f for f in forms.current_version(form).field_schema["fields"] if f["sensitive"]]
+                fields = [f for f in publishing.current_version(form).field_schema["fields"] if f["sensitive"]]
                 click.echo(f"{form.xml_form_id}: {len(fields)} sensitive field(s)")
                 for field in fields:
                     click.echo(f"  {field['path']}\t{field['type']}\t{preferred_label(field['labels'])}")

@@ -19,9 +19,9 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from server.cli.context import cli_services
-from server.core import bootstrap, collect_qr, projects
-from server.core.services import Services
-from server.core.shipped_forms import publish_shipped_forms
+from server.core.accounts import bootstrap, collect_qr, projects
+from server.core.forms.shipped import publish_shipped_forms
+from server.core.ground.services import Services
 from server.web.app import create_app
 
 RESTART_LIMIT = 5

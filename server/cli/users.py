@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.cli.context import cli_services
-from server.core import accounts, collect_qr, projects
-from server.core.errors import NotFound
+from server.core.accounts import collect_qr, projects, users
+from server.core.ground.errors import NotFound
+from server.core.ground.services import Services
 from server.core.models import ROLES, Project, RoleGrant, User
-from server.core.services import Services
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -62,7 +62,7 @@ def create_command(
     with cli_services() as svc, svc.db.session() as session:
         if role != "admin" and project_id is None:
             project_id = projects.ensure_default_project(session).id
-        user = accounts.create_user(
+        user = users.create_user(
             session, name, role, password=password, project_id=project_id, display_name=display_name
         )
         click.echo(f"สร้างบัญชี {user.username} ({role}) แล้ว / Created {user.username} ({role}).")
@@ -105,7 +105,7 @@ def list_command() -> None:
 def collect_qr_command(name: str, project_id: int | None, output: Path | None, base_url: str | None) -> None:
     """Show the ODK Collect settings QR code for a collector and write it as a PNG."""
     with cli_services() as svc, svc.db.session() as session:
-        user = accounts.find_user(session, name)
+        user = users.find_user(session, name)
         if user is None:
             raise NotFound(f"ไม่พบผู้ใช้ {name} / No active user named {name}.")
         if not user.collect_token:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.core.services import Services
-from server.web import api_data, api_forms, api_projects, openrosa_forms, openrosa_submission
+from server.core.ground.services import Services
+from server.web import api, openrosa
 from server.web.context import close_db
 from server.web.errors import register_error_handlers
 
-AREAS = (openrosa_forms, openrosa_submission, api_projects, api_forms, api_data)
+AREAS = (openrosa, api)
 
 
 def create_app(services: Services) -> Flask:

@@ -1,5 +1,5 @@
 """Authentication at the edge: Digest and HTTPS-only Basic for Collect, path tokens for phones,
-Bearer sessions (and HTTPS Basic) for the JSON API. Permission checks live in server.core.permissions."""
+Bearer sessions (and HTTPS Basic) for the JSON API. Permission checks live in server.core.accounts.permissions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Response, g, request
 
-from server.core import accounts, digest
-from server.core.errors import Forbidden, Unauthenticated
+from server.core.accounts import digest, users
+from server.core.ground.errors import Forbidden, Unauthenticated
 from server.core.models import User
 from server.web.context import db, services
 
@@ -36,8 +36,8 @@ def _basic_user() -> User | None:
     if not request.is_secure:
         # Basic sends the password in clear text; Collect only offers it over HTTPS anyway.
         raise Unauthenticated("ใช้ Basic ได้เฉพาะผ่าน HTTPS / Basic authentication needs HTTPS.")
-    user = accounts.find_user(db(), creds[0])
-    if user is None or not accounts.verify_password(user, creds[1]):
+    user = users.find_user(db(), creds[0])
+    if user is None or not users.verify_password(user, creds[1]):
         raise Unauthenticated("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password.")
     return user
 
@@ -50,13 +50,13 @@ def _digest_user() -> User | None:
     if unquote(urlsplit(params.get("uri", "")).path) != request.path:
         # The response only proves knowledge for the URI it was computed on: refuse replays elsewhere.
         raise Unauthenticated("ข้อมูลยืนยันตัวตนไม่ตรงกับที่อยู่ / Digest URI does not match the request.")
-    user = accounts.find_user(db(), params.get("username", ""))
+    user = users.find_user(db(), params.get("username", ""))
     state = digest.check_digest(
         params,
         request.method,
         user.digest_ha1 if user is not None else None,
         services().settings.secret_key,
-        accounts.DIGEST_REALM,
+        users.DIGEST_REALM,
     )
     if state == "stale":
         g.digest_stale = True
@@ -69,7 +69,7 @@ def _digest_user() -> User | None:
 def openrosa_user(token: str | None) -> User:
     """The account behind an OpenRosa request: its path token, or a Digest/Basic login."""
     if token is not None:
-        user = accounts.find_by_collect_token(db(), token)
+        user = users.find_by_collect_token(db(), token)
         if user is None:
             # 403, not 401: a 401 would make Collect ask for a password that cannot help (as ODK Central).
             raise Forbidden("ลิงก์หรือคิวอาร์โค้ดนี้ใช้ไม่ได้แล้ว / This link or QR code is no longer valid.")
@@ -84,7 +84,7 @@ def api_user() -> User:
     """The account behind a JSON API request: Bearer session token, or Basic over HTTPS."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.find_by_api_token(db(), header[7:].strip())
+        user = users.find_by_api_token(db(), header[7:].strip())
         if user is None:
             raise Unauthenticated("เซสชันหมดอายุหรือไม่ถูกต้อง / The session token is invalid or expired.")
         return user
@@ -99,9 +99,9 @@ def add_challenge(resp: Response) -> None:
     if request.blueprint is not None and request.blueprint.startswith("openrosa"):
         settings = services().settings
         resp.headers["WWW-Authenticate"] = digest.challenge(
-            settings.secret_key, accounts.DIGEST_REALM, stale=bool(g.get("digest_stale"))
+            settings.secret_key, users.DIGEST_REALM, stale=bool(g.get("digest_stale"))
         )
         if request.is_secure:
-            resp.headers.add("WWW-Authenticate", f'Basic realm="{accounts.DIGEST_REALM}", charset="UTF-8"')
+            resp.headers.add("WWW-Authenticate", f'Basic realm="{users.DIGEST_REALM}", charset="UTF-8"')
     else:
-        resp.headers["WWW-Authenticate"] = f'Bearer realm="{accounts.DIGEST_REALM}"'
+        resp.headers["WWW-Authenticate"] = f'Bearer realm="{users.DIGEST_REALM}"'

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from server.core.services import Services
+from server.core.ground.services import Services
 
 
 def services() -> Services:

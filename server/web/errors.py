@@ -9,9 +9,9 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from server.core.errors import ChumchonError, Unauthenticated
+from server.core.ground.errors import ChumchonError, Unauthenticated
 from server.web.auth import add_challenge
-from server.web.openrosa_xml import message_response
+from server.web.openrosa.responses import message_response
 
 log = logging.getLogger(__name__)
 

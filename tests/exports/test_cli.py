@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
+from server.core.ground.services import Services
 from server.core.models import Project, Record
-from server.core.services import Services
 from tests.workers.factories import household_xml, make_form_version, make_submission
 
 

@@ -10,7 +10,7 @@ from odk_xpath import Evaluator
 from pyxform.xls2xform import ConvertResult
 from xform_model import parse_xform
 
-from server.core.thai_id import is_valid_thai_citizen_id
+from server.core.submissions.thai_id import is_valid_thai_citizen_id
 
 VALID = ["1112034563562", "3100600445635", "1234545678781"]
 INVALID = [

@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy import select
 
-from server.core.exports_service import build_export, export_file, request_export
+from server.core.exports.jobs import build_export, export_file, request_export
+from server.core.forms.shipped import publish_with_media
+from server.core.ground.services import Services
 from server.core.models import Form, QualityFlag, Record, RepeatRow, SubmissionVersion, User
-from server.core.processing import process_submission_version
-from server.core.services import Services
-from server.core.shipped_forms import publish_with_media
+from server.core.submissions.processing import process_submission_version
 from tests.forms.conftest import FORM_IDS, FORMS_DIR
 from tests.forms.fill import FilledSubmission, fill_submission
 

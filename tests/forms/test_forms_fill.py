@@ -9,7 +9,7 @@ from lxml import etree
 from pyxform.xls2xform import ConvertResult
 from xform_model import check_submission, generic_path, parse_xform
 
-from server.core.thai_id import is_valid_thai_citizen_id
+from server.core.submissions.thai_id import is_valid_thai_citizen_id
 
 ID_FORMS = ("household_survey", "welfare_registration", "community_group")
 

@@ -63,7 +63,7 @@ def test_villages_belong_to_existing_subdistricts(geo: dict[str, list[dict[str, 
 
 
 def test_regeneration_reproduces_committed_media(tmp_path: Path) -> None:
-    from server.core.geography import write_geography_media
+    from server.core.forms.geography import write_geography_media
 
     counts = write_geography_media(tmp_path)
     assert counts == {"provinces.csv": 77, "districts.csv": 928, "subdistricts.csv": 7436}

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.core.ground.storage import BlobStore
 from server.core.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, utcnow
-from server.core.storage import BlobStore
 
 TH, EN = "Thai (th)", "English (en)"
 

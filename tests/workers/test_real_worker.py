@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from server.core.broker import CeleryTaskSender
+from server.core.ground.broker import CeleryTaskSender
+from server.core.ground.services import Services
 from server.core.models import Project, SubmissionVersion
-from server.core.services import Services
 from tests.workers.factories import household_xml, make_form_version, make_submission
 
 pytestmark = pytest.mark.live

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from server.core.ground.services import Services
+from server.core.ground.settings import Settings, SettingsError, load_settings
 from server.core.models import Project, SubmissionVersion
-from server.core.services import Services
-from server.core.settings import Settings, SettingsError, load_settings
 from tests.workers.factories import household_xml, make_form_version, make_submission
 from workers.app import make_celery
 from workers.tasks import process_submission_job, sweep_job

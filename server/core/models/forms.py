@@ -61,7 +61,7 @@ class FormVersion(Base):
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     xform_sha256: Mapped[str] = mapped_column(String(64))
     xform_md5: Mapped[str] = mapped_column(String(32))
-    # Field schema extracted once at publish (see server.core.formschema); drives processing and exports.
+    # Field schema extracted once at publish (see server.core.forms.schema); drives processing and exports.
     field_schema: Mapped[dict[str, Any]] = mapped_column(JSONType)
     warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,45 @@
+"""Projects: the default project, creation and lookup."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.core.ground.errors import BadRequest, NotFound
+from server.core.models import Project
+
+DEFAULT_PROJECT_NAME = "โครงการเริ่มต้น (Default project)"
+
+
+def default_project_id(session: Session) -> int:
+    """The project behind the bare server URL: the first one, created on first start."""
+    pid = session.scalar(select(func.min(Project.id)))
+    if pid is None:
+        raise NotFound("ยังไม่มีโครงการ / No project exists yet.")
+    return int(pid)
+
+
+def ensure_default_project(session: Session) -> Project:
+    project = session.scalar(select(Project).order_by(Project.id).limit(1))
+    if project is None:
+        project = Project(name=DEFAULT_PROJECT_NAME)
+        session.add(project)
+        session.flush()
+    return project
+
+
+def create_project(session: Session, name: str, description: str | None = None) -> Project:
+    name = name.strip()
+    if not name:
+        raise BadRequest("ต้องระบุชื่อโครงการ / A project needs a name.")
+    project = Project(name=name, description=description)
+    session.add(project)
+    session.flush()
+    return project
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound(f"ไม่พบโครงการ {project_id} / Project {project_id} not found.")
+    return project

@@ -1,0 +1,153 @@
+"""JSON API for data: submissions (list, one with processed values, attachments) and exports
+(start, status, download). Paths and shapes follow ODK Central's /v1 where Central has them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, send_file
+
+from server.core.accounts import permissions
+from server.core.exports import jobs
+from server.core.forms import publishing
+from server.core.ground.broker import BUILD_EXPORT
+from server.core.models import Export, Form
+from server.core.submissions import queries
+from server.web.api.common import iso, json_body, paging
+from server.web.auth import api_user
+from server.web.context import db, services
+
+bp = Blueprint("api_data", __name__, url_prefix="/v1")
+
+_FORM = "/projects/<int:project_id>/forms/<xml_form_id>"
+
+
+def _form(project_id: int, xml_form_id: str, verb: str) -> Form:
+    permissions.require(db(), api_user(), verb, project_id)
+    return publishing.get_form(db(), project_id, xml_form_id)
+
+
+def submission_json(item: queries.SubmissionItem) -> dict[str, Any]:
+    sub, ver = item.submission, item.version
+    return {
+        "instanceId": sub.instance_id,
+        "submitterId": sub.submitter_id,
+        "deviceId": ver.device_id,
+        "userAgent": ver.user_agent,
+        "reviewState": sub.review_state,
+        "createdAt": iso(sub.created_at),
+        "updatedAt": iso(sub.updated_at),
+        "deletedAt": iso(sub.deleted_at),
+        "currentVersion": {
+            "instanceId": ver.instance_id,
+            "instanceName": ver.instance_name,
+            "submitterId": ver.submitter_id,
+            "deviceId": ver.device_id,
+            "userAgent": ver.user_agent,
+            "createdAt": iso(ver.received_at),
+            "current": ver.current,
+            "formVersion": item.form_version,
+            "processingState": ver.processing_state,
+            "processingError": ver.processing_error,
+            "processedAt": iso(ver.processed_at),
+        },
+    }
+
+
+def export_json(export: Export, form: Form) -> dict[str, Any]:
+    return {
+        "id": export.id,
+        "projectId": form.project_id,
+        "xmlFormId": form.xml_form_id,
+        "format": export.format,
+        "options": export.options,
+        "state": export.state,
+        "progress": {"done": export.progress_done, "total": export.progress_total},
+        "createdAt": iso(export.created_at),
+        "startedAt": iso(export.started_at),
+        "finishedAt": iso(export.finished_at),
+        "filename": export.filename,
+        "size": export.size,
+        "error": export.error if export.state == "failed" else None,
+        "warning": export.error if export.state != "failed" else None,
+        "downloadUrl": f"/v1/exports/{export.id}/download" if export.state == "done" else None,
+    }
+
+
+@bp.get(f"{_FORM}/submissions")
+def list_submissions(project_id: int, xml_form_id: str) -> Response:
+    form = _form(project_id, xml_form_id, "submission.read")
+    limit, offset = paging()
+    total, items = queries.list_submissions(db(), form, limit, offset)
+    resp = jsonify([submission_json(item) for item in items])
+    resp.headers["X-Total-Count"] = str(total)
+    return resp
+
+
+@bp.get(f"{_FORM}/submissions/<instance_id>")
+def get_submission(project_id: int, xml_form_id: str, instance_id: str) -> Response:
+    form = _form(project_id, xml_form_id, "submission.read")
+    detail = queries.submission_detail(db(), form, instance_id)
+    body = submission_json(detail.item)
+    body.update(
+        values=detail.values, repeats=detail.repeats, flags=detail.flags, attachments=detail.attachments
+    )
+    return jsonify(body)
+
+
+@bp.get(f"{_FORM}/submissions/<instance_id>/attachments")
+def list_attachments(project_id: int, xml_form_id: str, instance_id: str) -> Response:
+    form = _form(project_id, xml_form_id, "submission.read")
+    return jsonify(queries.attachment_list(db(), form, instance_id))
+
+
+@bp.get(f"{_FORM}/submissions/<instance_id>/attachments/<path:name>")
+def download_attachment(project_id: int, xml_form_id: str, instance_id: str, name: str) -> Response:
+    form = _form(project_id, xml_form_id, "submission.read")
+    attachment = queries.get_attachment(db(), form, instance_id, name)
+    return send_file(
+        services().blobs.path(attachment.blob_sha256 or ""),
+        mimetype=attachment.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=attachment.name,
+        etag=attachment.blob_sha256 or False,
+    )
+
+
+@bp.post(f"{_FORM}/exports")
+def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
+    user = api_user()
+    permissions.require(db(), user, "export.create", project_id)
+    form = publishing.get_form(db(), project_id, xml_form_id)
+    body = json_body()
+    options = body.get("options") or {}
+    export = jobs.request_export(db(), form, str(body.get("format", "csv")), options, user)
+    db().commit()
+    services().tasks.send(BUILD_EXPORT, export.id)  # after commit: the row is the outbox
+    return jsonify(export_json(export, form)), 202
+
+
+@bp.get("/exports/<int:export_id>")
+def get_export(export_id: int) -> Response:
+    user = api_user()
+    export, form = jobs.get_export(db(), export_id)
+    permissions.require(db(), user, "export.read", form.project_id)
+    return jsonify(export_json(export, form))
+
+
+@bp.get("/exports/<int:export_id>/download")
+def download_export(export_id: int) -> Response:
+    user = api_user()
+    export, form = jobs.get_export(db(), export_id)
+    permissions.require(db(), user, "export.read", form.project_id)
+    path = jobs.export_file(export)
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export.filename or f"{form.xml_form_id}.zip",
+    )
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,39 @@
+"""Where OpenRosa lives: every OpenRosa blueprint is mounted under the three server URLs Collect may use.
+
+  BASE                              -> the default project, Digest/Basic login
+  BASE/projects/<id>                -> that project, Digest/Basic login
+  BASE/key/<token>/projects/<id>    -> that project, the collector's path token (QR code), no login
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, request
+
+from server.core.accounts.projects import default_project_id
+from server.web.context import db, services
+
+PREFIXES = {
+    "": "default",
+    "/projects/<int:project_id>": "project",
+    "/key/<token>/projects/<int:project_id>": "key",
+}
+
+
+def register_openrosa(app: Flask, blueprint: Blueprint) -> None:
+    for prefix, suffix in PREFIXES.items():
+        app.register_blueprint(blueprint, url_prefix=prefix, name=f"{blueprint.name}_{suffix}")
+
+
+def resolve_project_id(project_id: int | None) -> int:
+    return project_id if project_id is not None else default_project_id(db())
+
+
+def openrosa_base_url(project_id: int | None, token: str | None) -> str:
+    """The server URL Collect was configured with, so generated links keep the token prefix."""
+    root = services().settings.public_url or request.host_url.rstrip("/")
+    root = root + request.script_root
+    if token is not None:
+        return f"{root}/key/{token}/projects/{project_id}"
+    if project_id is not None:
+        return f"{root}/projects/{project_id}"
+    return root

@@ -1,0 +1,83 @@
+"""OpenRosa submission endpoint: HEAD pre-flight (204) and the multipart POST ODK Collect sends (201)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, request
+
+from server.core.accounts import permissions, projects
+from server.core.ground.broker import PROCESS_SUBMISSION
+from server.core.ground.errors import BadRequest
+from server.core.models import User
+from server.core.submissions import intake
+from server.web.auth import openrosa_user
+from server.web.context import db, services
+from server.web.openrosa.responses import message_response, openrosa_headers
+from server.web.openrosa.routes import register_openrosa, resolve_project_id
+
+bp = Blueprint("openrosa_submission", __name__)
+
+XML_PART = "xml_submission_file"
+INCOMPLETE_FIELD = "*isIncomplete*"
+
+
+def _submitter(project_id: int | None, token: str | None) -> tuple[int, User]:
+    """Authenticate and authorise before the body is read: a refused upload costs no parsing."""
+    user = openrosa_user(token)
+    pid = resolve_project_id(project_id)
+    projects.get_project(db(), pid)
+    permissions.require(db(), user, "submission.create", pid)
+    return pid, user
+
+
+@bp.route("/submission", methods=["GET", "HEAD"])
+def preflight(project_id: int | None = None, token: str | None = None) -> Response:
+    """Collect's HEAD before every upload: 204 (nothing else) tells it this is a submission endpoint."""
+    _submitter(project_id, token)
+    return openrosa_headers(Response(status=204))
+
+
+def _xml_part() -> bytes:
+    part = request.files.get(XML_PART)
+    if part is not None:
+        return part.stream.read()
+    if XML_PART in request.form:  # a client that sent the XML as a plain field rather than a file
+        return request.form[XML_PART].encode("utf-8")
+    raise BadRequest(
+        "ไม่พบไฟล์ข้อมูล (xml_submission_file) ในคำขอ / The request has no xml_submission_file part; "
+        "send the submission as multipart/form-data."
+    )
+
+
+@bp.post("/submission")
+def submit(project_id: int | None = None, token: str | None = None) -> Response:
+    pid, user = _submitter(project_id, token)
+    if request.mimetype != "multipart/form-data":
+        raise BadRequest(
+            "ต้องส่งข้อมูลแบบ multipart/form-data / A submission must be sent as multipart/form-data."
+        )
+    xml = _xml_part()
+    files = [
+        (storage.filename or field, storage.mimetype or None, storage.stream)
+        for field, storage in request.files.items(multi=True)
+        if field != XML_PART
+    ]
+    result = intake.accept_submission(
+        db(),
+        services().blobs,
+        pid,
+        xml,
+        files,
+        user=user,
+        device_id=request.args.get("deviceID"),
+        user_agent=request.headers.get("User-Agent"),
+        is_incomplete=request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes",
+    )
+    db().commit()
+    # After the commit, never before: the row is the outbox, the message only a wake-up call.
+    if result.enqueue:
+        services().tasks.send(PROCESS_SUBMISSION, result.version_id)
+    return message_response(result.message, result.status, nature="submit_success")
+
+
+def register(app: Flask) -> None:
+    register_openrosa(app, bp)
