@@ -17,7 +17,7 @@ ROLE_VERBS: dict[str, frozenset[str]] = {
     ),
     "manager": frozenset(
         {"project.read", "form.list", "form.read", "form.create", "form.update", "submission.create",
-         "submission.read", "submission.update", "export.create", "export.read", "user.read"}
+         "submission.read", "submission.update", "export.create", "export.read", "user.read", "user.update"}
     ),
 }
 

@@ -1,6 +1,6 @@
 """The schema, one module per concern; import models from here."""
 
-from server.core.models.accounts import ROLES, ApiSession, RoleGrant, User
+from server.core.models.accounts import ROLES, ApiSession, LoginFailure, RoleGrant, User, WebSession
 from server.core.models.base import Base, utcnow
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
@@ -17,6 +17,7 @@ __all__ = [
     "Form",
     "FormMedia",
     "FormVersion",
+    "LoginFailure",
     "Project",
     "QualityFlag",
     "Record",
@@ -25,5 +26,6 @@ __all__ = [
     "Submission",
     "SubmissionVersion",
     "User",
+    "WebSession",
     "utcnow",
 ]
