@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def parse_day(text: str | None) -> date | None:
         raise BadRequest(f"วันที่ไม่ถูกต้อง / Not a date (YYYY-MM-DD): {text!r}.") from exc
 
 
-def _query(flt: AuditFilter) -> Select[tuple[AuditEvent, str | None]]:
+def _query(flt: AuditFilter) -> Select[AuditEvent, str]:
     query = select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
     if flt.user_id is not None:
         query = query.where(AuditEvent.actor_id == flt.user_id)
@@ -62,7 +63,8 @@ def page(session: Session, flt: AuditFilter, before_id: int | None = None) -> li
     query = _query(flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
-    return [(row[0], row[1]) for row in session.execute(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE))]
+    result = session.execute(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE))
+    return [(row[0], row[1]) for row in result]
 
 
 def actions(session: Session) -> list[str]:
@@ -86,7 +88,8 @@ def csv_chunks(session: Session, flt: AuditFilter, batch: int = 1000) -> Iterato
         if last_id is not None:
             query = query.where(AuditEvent.id < last_id)
         rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(batch)).all()
-        for event, username in rows:
+        for row in rows:
+            event, username = row[0], row[1]
             details = {k: v for k, v in (event.details or {}).items() if k != "address"}
             writer.writerow(
                 [

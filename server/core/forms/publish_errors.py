@@ -1,7 +1,7 @@
 """Where in the XLSForm an error is: the sheet and row a form designer should open in Excel.
 
-pyxform names the row for most errors ("[row : 5] ..."); for an unknown question type it names only the
-type, so the survey sheet is searched for it."""
+pyxform names the row for most errors ("[row : 5] ..."); for an unknown question type or a question
+without a label it names only the type or the question, so the survey sheet is searched for it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]", re.IGNORECASE)
 _SHEET = re.compile(r"'(survey|choices|settings|entities|external_choices)' sheet", re.IGNORECASE)
 _UNKNOWN_TYPE = re.compile(r"Unknown question type '([^']+)'")
+_NAMED = re.compile(r"(?:element|question) named '([^']+)'")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _survey_rows_xlsx(source: bytes) -> list[list[str]]:
         book.close()
 
 
-def _find_type_row(source: bytes, filename: str, qtype: str) -> int | None:
+def _find_row(source: bytes, filename: str, column: str, value: str) -> int | None:
     suffix = PurePath(filename).suffix.lower()
     try:
         if suffix == ".md":
@@ -63,11 +64,11 @@ def _find_type_row(source: bytes, filename: str, qtype: str) -> int | None:
     if not rows:
         return None
     header = [h.lower() for h in rows[0]]
-    if "type" not in header:
+    if column not in header:
         return None
-    col = header.index("type")
+    col = header.index(column)
     for number, row in enumerate(rows[1:], start=2):
-        if col < len(row) and row[col] == qtype:
+        if col < len(row) and row[col] == value:
             return number
     return None
 
@@ -79,5 +80,8 @@ def locate_error(message: str, source: bytes = b"", filename: str = "") -> Error
         return ErrorLocation(sheet_match.group(1).lower() if sheet_match else "survey", int(row_match.group(1)))
     type_match = _UNKNOWN_TYPE.search(message)
     if type_match:
-        return ErrorLocation("survey", _find_type_row(source, filename, type_match.group(1)))
+        return ErrorLocation("survey", _find_row(source, filename, "type", type_match.group(1)))
+    named = _NAMED.search(message)
+    if named:
+        return ErrorLocation("survey", _find_row(source, filename, "name", named.group(1)))
     return ErrorLocation(sheet_match.group(1).lower() if sheet_match else None, None)

@@ -4,7 +4,7 @@ submission time, for many projects in one grouped query (no query per form)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -76,9 +76,9 @@ def projects_overview(session: Session, project_ids: list[int], now: datetime | 
         c = counts.get(form.id)
         last_at = c.last_at if c is not None else None
         if isinstance(last_at, datetime) and last_at.tzinfo is None:
-            last_at = last_at.replace(tzinfo=timezone.utc)  # aggregates bypass the column type on SQLite
+            last_at = last_at.replace(tzinfo=UTC)  # aggregates bypass the column type on SQLite
         elif isinstance(last_at, str):
-            last_at = datetime.fromisoformat(last_at).replace(tzinfo=timezone.utc)
+            last_at = datetime.fromisoformat(last_at).replace(tzinfo=UTC)
         by_project[form.project_id].append(
             FormOverview(
                 form_id=form.id,

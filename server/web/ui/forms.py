@@ -133,7 +133,9 @@ def _publish(project_id: int, expected_form_id: str | None) -> tuple[Form | None
     except ChumchonError as err:
         db().rollback()
         where = locate_error(err.message, source, filename) if isinstance(err, InvalidXlsForm) else None
-        return None, {"error": pick(err.message), "error_where": where, "filename": filename}
+        # pyxform's own words (English) are the useful half of an XLSForm error: show the whole message.
+        text = err.message if isinstance(err, InvalidXlsForm) else pick(err.message)
+        return None, {"error": text, "error_where": where, "filename": filename}
     db().commit()
     return version.form, {}
 
