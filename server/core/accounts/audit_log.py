@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
