@@ -31,13 +31,32 @@ ROLE_VERBS: dict[str, frozenset[str]] = {
         {"project.read", "form.list", "form.read", "submission.read", "export.create", "export.read"}
     ),
     "supervisor": frozenset(
-        {"project.read", "form.list", "form.read", "submission.create", "submission.read",
-         "submission.update", "export.create", "export.read"}
+        {
+            "project.read",
+            "form.list",
+            "form.read",
+            "submission.create",
+            "submission.read",
+            "submission.update",
+            "export.create",
+            "export.read",
+        }
     ),
     "manager": frozenset(
-        {"project.read", "form.list", "form.read", "form.create", "form.update", "submission.create",
-         "submission.read", "submission.read_sensitive", "submission.update", "export.create",
-         "export.read", "user.read"}
+        {
+            "project.read",
+            "form.list",
+            "form.read",
+            "form.create",
+            "form.update",
+            "submission.create",
+            "submission.read",
+            "submission.read_sensitive",
+            "submission.update",
+            "export.create",
+            "export.read",
+            "user.read",
+        }
     ),
 }
 AREA_ROLES = frozenset({"supervisor", "viewer"})
@@ -154,8 +173,7 @@ def grant_role(
     area_code = check_area_code(area_code)
     if area_code is not None and role not in AREA_ROLES:
         raise BadRequest(
-            "จำกัดพื้นที่ได้เฉพาะผู้ตรวจสอบและผู้ดูข้อมูล / Only supervisor and viewer grants can be limited "
-            "to an area.",
+            "จำกัดพื้นที่ได้เฉพาะผู้ตรวจสอบและผู้ดูข้อมูล / Only supervisor and viewer grants can be limited to an area.",
             role=role,
         )
     project_id = None if role == "admin" else project_id

@@ -82,10 +82,7 @@ def submissions_per_day(
     ids = _scope(session, user, form, filters)
     day = _thai_day(session)
     rows = session.execute(
-        select(day, func.count())
-        .where(Submission.id.in_(select(ids.c.id)))
-        .group_by(day)
-        .order_by(day)
+        select(day, func.count()).where(Submission.id.in_(select(ids.c.id))).group_by(day).order_by(day)
     ).all()
     return [DayCount(d if isinstance(d, date) else date.fromisoformat(str(d)), int(n)) for d, n in rows]
 

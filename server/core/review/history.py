@@ -66,6 +66,13 @@ def changed_answers(before: Answers, after: Answers) -> list[Change]:
     return changes
 
 
+def _identity_paths(schema: Mapping[str, Any]) -> frozenset[str]:
+    """instanceID and friends change with every version by definition: not "changed answers"."""
+    meta = {str(f["path"]) for f in schema.get("fields") or [] if f.get("type") == "meta"}
+    root = f"/{schema.get('root') or 'data'}/meta"
+    return frozenset(meta | {f"{root}/instanceID", f"{root}/deprecatedID", f"{root}/instanceName"})
+
+
 def _mask_change(change: Change, paths: frozenset[str]) -> Change:
     if change.field not in paths:
         return change
@@ -77,7 +84,9 @@ def _mask_change(change: Change, paths: frozenset[str]) -> Change:
     )
 
 
-def submission_versions(session: Session, user: User | None, form: Form, instance_id: str) -> list[VersionEntry]:
+def submission_versions(
+    session: Session, user: User | None, form: Form, instance_id: str
+) -> list[VersionEntry]:
     """Every version, newest first (as ODK Central lists them), each with its changed answers."""
     submission = visible_submission(session, user, form, instance_id)
     rows = session.execute(
@@ -112,7 +121,8 @@ def submission_versions(session: Session, user: User | None, form: Form, instanc
         )
         changes: list[Change] = []
         if previous is not None and answers is not None:
-            changes = changed_answers(previous, answers)
+            identity = _identity_paths(schema or {})
+            changes = [c for c in changed_answers(previous, answers) if c.field not in identity]
             if not reveal:
                 paths = sensitive_paths(schema or {})
                 changes = [_mask_change(c, paths) for c in changes]

@@ -185,7 +185,9 @@ def list_page(
         moment, last_id = decode_cursor(cursor)
         conditions.append(Submission.created_at <= moment)
         conditions.append(
-            or_(Submission.created_at < moment, and_(Submission.created_at == moment, Submission.id < last_id))
+            or_(
+                Submission.created_at < moment, and_(Submission.created_at == moment, Submission.id < last_id)
+            )
         )
     query = (
         select(Submission, SubmissionVersion, FormVersion.version, User.display_name)

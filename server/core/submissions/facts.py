@@ -29,7 +29,9 @@ PLACE_LISTS = {
 CODE_LENGTHS = {"province": 2, "district": 4, "subdistrict": 6}
 MAX_INTERVIEW_SECONDS = 7 * 24 * 3600  # longer than a week is a phone clock problem, not an interview
 _DIGITS = re.compile(r"[0-9]+")
-_SKIP_KINDS = frozenset({"binary", "geopoint", "geotrace", "geoshape"})
+# Not worth searching: files, shapes, timestamps and device metadata (they would only add noise).
+_SKIP_KINDS = frozenset({"binary", "geopoint", "geotrace", "geoshape", "dateTime", "time"})
+_SKIP_TYPES = frozenset({"start", "end", "today", "deviceid", "simserial", "subscriberid", "meta", "audit"})
 _SELECTS = frozenset({"select_one", "select_multiple"})
 
 
@@ -136,7 +138,7 @@ def search_texts(
     for row in (values, *repeat_values):
         for path, value in row.items():
             spec = specs.get(path)
-            if spec is None or value_kind(spec) in _SKIP_KINDS:
+            if spec is None or spec.get("type") in _SKIP_TYPES or value_kind(spec) in _SKIP_KINDS:
                 continue
             target = sensitive if spec.get("sensitive") else plain
             target.extend(t for t in _texts(value) if t.strip())
