@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -29,6 +30,7 @@ from server.core.review.masking import mask_values, sensitive_paths
 
 MAX_LIMIT = 1000
 RECEIVED = "received"
+REVIEW_STATE_NAMES = (RECEIVED, "hasIssues", "edited", "approved", "rejected")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,72 @@ class SubmissionRow:
 class SubmissionPage:
     rows: list[SubmissionRow]
     next_cursor: str | None  # pass back as `cursor` for the next page; None on the last page
+
+
+_FILTER_PARAMS = {
+    "province": "province_code",
+    "district": "district_code",
+    "subdistrict": "subdistrict_code",
+    "village": "village_code",
+}
+THAI_TZ = timezone(timedelta(hours=7))
+
+
+def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
+    """ISO date-time (an offset is required, or UTC is assumed), or a bare date meaning that day in
+    Thailand; a bare `until` date includes the whole day."""
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=THAI_TZ)
+            return start + timedelta(days=1) if end_of_day else start
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadRequest(
+            f"วันที่ {name} ไม่ถูกต้อง (ใช้ YYYY-MM-DD) / {name} must be an ISO date (YYYY-MM-DD) or date-time.",
+            field=name,
+        ) from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def filter_from_params(params: Mapping[str, str | Sequence[str]]) -> SubmissionFilter:
+    """A filter from request parameters (the API's and the web pages' query strings): since, until
+    (ISO dates or date-times), submitterId, reviewState (repeated or comma-separated), flag,
+    province, district, subdistrict, village, q (search). Unknown parameters are ignored."""
+
+    def one(name: str) -> str | None:
+        value = params.get(name)
+        if isinstance(value, str):
+            return value.strip() or None
+        if value:
+            return str(value[0]).strip() or None
+        return None
+
+    raw_states = params.get("reviewState") or ()
+    state_list = [raw_states] if isinstance(raw_states, str) else list(raw_states)
+    review_states = tuple(s.strip() for v in state_list for s in str(v).split(",") if s.strip())
+    unknown = [s for s in review_states if s not in REVIEW_STATE_NAMES]
+    if unknown:
+        raise BadRequest(
+            f"ไม่รู้จักสถานะ {', '.join(unknown)} / Unknown review state(s): {', '.join(unknown)}.",
+            field="reviewState",
+            allowed=list(REVIEW_STATE_NAMES),
+        )
+    submitter = one("submitterId")
+    if submitter is not None and not submitter.isdigit():
+        raise BadRequest("submitterId ต้องเป็นตัวเลข / submitterId must be a number.", field="submitterId")
+    since, until = one("since"), one("until")
+    places = {attr: one(name) for name, attr in _FILTER_PARAMS.items()}
+    return SubmissionFilter(
+        since=_moment("since", since, end_of_day=False) if since else None,
+        until=_moment("until", until, end_of_day=True) if until else None,
+        submitter_id=int(submitter) if submitter is not None else None,
+        review_states=review_states,
+        flag_code=one("flag"),
+        search=one("q"),
+        **places,
+    )
 
 
 def encode_cursor(created_at: datetime, submission_id: int) -> str:
@@ -172,11 +240,14 @@ def list_page(
     *,
     cursor: str | None = None,
     limit: int = 50,
+    offset: int = 0,
     with_values: bool = True,
 ) -> SubmissionPage:
     """One page of the submissions table, newest first. Pass the page's next_cursor back to get the
     following page; each submission appears exactly once across pages (ties on created_at are broken
     by id). Sensitive values are masked unless the user holds submission.read_sensitive."""
+    if offset < 0:
+        raise BadRequest("offset ต้องไม่ติดลบ / offset must be 0 or more.", field="offset")
     if limit < 1 or limit > MAX_LIMIT:
         raise BadRequest(f"limit ต้องอยู่ระหว่าง 1 ถึง {MAX_LIMIT} / limit must be 1..{MAX_LIMIT}.", field="limit")
     filters = filters or SubmissionFilter()
@@ -197,6 +268,7 @@ def list_page(
         .where(*conditions)
         .order_by(Submission.created_at.desc(), Submission.id.desc())
         .limit(limit + 1)
+        .offset(offset)
     )
     found = session.execute(query).all()
     more = len(found) > limit

@@ -5,11 +5,14 @@ answered sensitive field unmasked is written to the audit trail (action "submiss
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
-from server.core.models import Form, FormVersion, User
+from server.core.ground.errors import Forbidden
+from server.core.models import Attachment, Form, FormVersion, Record, RepeatRow, SubmissionVersion, User
 from server.core.review.access import audit, visible_submission
 from server.core.review.masking import has_sensitive_answer, mask_values, sensitive_paths
 from server.core.submissions import queries
@@ -48,3 +51,45 @@ def read_submission(session: Session, user: User | None, form: Form, instance_id
         )
         session.flush()
     return SubmissionView(detail=detail, masked=not reveal and shown, sensitive_paths=paths)
+
+
+def _sensitive_file_names(session: Session, version_id: int, paths: frozenset[str]) -> set[str]:
+    names: set[str] = set()
+    rows = [session.scalar(select(Record.values).where(Record.submission_version_id == version_id)) or {}]
+    rows += list(
+        session.scalars(select(RepeatRow.values).where(RepeatRow.submission_version_id == version_id))
+    )
+    for values in rows:
+        names |= {str(values[p]) for p in paths if values.get(p)}
+    return names
+
+
+def readable_attachment(
+    session: Session, user: User | None, form: Form, instance_id: str, name: str
+) -> Attachment:
+    """A received attachment of a submission the user may read. A file answering a sensitive field
+    (an ID card photo …) needs submission.read_sensitive, and each download of one is audited; the
+    caller commits."""
+    submission = visible_submission(session, user, form, instance_id)
+    attachment = queries.get_attachment(session, form, submission.instance_id, name)
+    version = session.get(SubmissionVersion, attachment.submission_version_id)
+    form_version = session.get(FormVersion, version.form_version_id) if version is not None else None
+    paths = sensitive_paths(form_version.field_schema if form_version is not None else {})
+    if paths and name in _sensitive_file_names(session, attachment.submission_version_id, paths):
+        if not permissions.can(session, user, "submission.read_sensitive", form.project_id):
+            raise Forbidden(
+                "ไฟล์นี้เป็นข้อมูลอ่อนไหว ต้องมีสิทธิ์ดูข้อมูลอ่อนไหว / This file is sensitive data; you need the "
+                "right to read sensitive fields.",
+                name=name,
+            )
+        audit(session, user, "submission.attachment.read_sensitive", submission, {"name": name})
+        session.flush()
+    return attachment
+
+
+def visible_attachments(
+    session: Session, user: User | None, form: Form, instance_id: str
+) -> list[dict[str, Any]]:
+    """[{name, exists}] of a submission the user may read (project and area)."""
+    submission = visible_submission(session, user, form, instance_id)
+    return queries.attachment_list(session, form, submission.instance_id)

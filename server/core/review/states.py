@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from server.core.ground.errors import BadRequest
 from server.core.models import AuditEvent, Comment, Form, Submission, User, utcnow
 from server.core.review.access import audit, submission_target, visible_submission
-from server.core.review.listing import SubmissionFilter, matching_ids_query
+from server.core.review.listing import REVIEW_STATE_NAMES, SubmissionFilter, matching_ids_query
 
 RECEIVED = "received"
-REVIEW_STATES = (RECEIVED, "hasIssues", "edited", "approved", "rejected")
+REVIEW_STATES = REVIEW_STATE_NAMES
 SETTABLE_STATES = ("hasIssues", "edited", "approved", "rejected")
 NEEDS_COMMENT = frozenset({"hasIssues", "rejected"})
 MAX_COMMENT = 10_000
