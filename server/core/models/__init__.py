@@ -5,6 +5,7 @@ from server.core.models.base import Base, utcnow
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
+from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Comment",
     "Export",
     "Form",
     "FormMedia",
@@ -24,6 +26,7 @@ __all__ = [
     "RepeatRow",
     "RoleGrant",
     "Submission",
+    "SubmissionSearch",
     "SubmissionVersion",
     "User",
     "WebSession",

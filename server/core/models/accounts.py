@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.core.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("admin", "manager", "supervisor", "collector")
+ROLES = ("admin", "manager", "supervisor", "viewer", "collector")
 
 
 class User(Base):
@@ -33,7 +33,7 @@ class User(Base):
 
 
 class RoleGrant(Base):
-    """A role for a user, site-wide (project_id NULL) or in one project."""
+    """A role for a user, site-wide (project_id NULL) or in one project, optionally in one area."""
 
     __tablename__ = "role_grant"
     __table_args__ = (UniqueConstraint("user_id", "role", "project_id"),)
@@ -42,6 +42,9 @@ class RoleGrant(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    # Optional area limit (supervisor, viewer): a DOPA province (2 digits), district (4) or
+    # subdistrict (6) code; the grant then covers only submissions whose place lies inside it.
+    area_code: Mapped[str | None] = mapped_column(String(6))
 
     user: Mapped[User] = relationship(back_populates="grants")
 

@@ -1,7 +1,7 @@
 """web sessions and login failures
 
 Revision ID: 0003_web
-Revises: 0001
+Revises: 0002_review
 Create Date: 2026-12-01 20:19:16.908546
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.core.models.base
 
 revision = '0003_web'
-down_revision = '0001'
+down_revision = "0002_review"
 branch_labels = None
 depends_on = None
 

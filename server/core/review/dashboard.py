@@ -1,0 +1,195 @@
+"""Dashboard aggregates of a form, over the submissions the user may read (project and area) and an
+optional filter: submissions per day, per surveyor, per village, quality flags by kind, map points.
+Days are counted in Thailand's time zone (UTC+7, no daylight saving), as an office reads a calendar."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.core.models import Form, QualityFlag, Submission, User
+from server.core.review.listing import SubmissionFilter, matching_ids_query
+from server.core.review.states import shown_state
+
+THAI_OFFSET = timedelta(hours=7)
+MAX_POINTS = 200_000
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class SurveyorStats:
+    submitter_id: int | None
+    name: str | None
+    count: int
+    approved: int
+    has_issues: int
+    median_interview_seconds: float | None
+
+    @property
+    def approved_share(self) -> float:
+        return self.approved / self.count if self.count else 0.0
+
+    @property
+    def has_issues_share(self) -> float:
+        return self.has_issues / self.count if self.count else 0.0
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    village_code: str | None
+    subdistrict_code: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    code: str
+    count: int  # submissions whose current version has at least one flag of this kind
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    instance_id: str
+    latitude: float
+    longitude: float
+    review_state: str
+
+
+def _scope(session: Session, user: User | None, form: Form, filters: SubmissionFilter | None) -> Any:
+    return matching_ids_query(session, user, form, filters or SubmissionFilter()).subquery()
+
+
+def _thai_day(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("Asia/Bangkok", Submission.created_at))
+    return func.date(Submission.created_at, "+7 hours")
+
+
+def submissions_per_day(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[DayCount]:
+    """Days with at least one submission, oldest first."""
+    ids = _scope(session, user, form, filters)
+    day = _thai_day(session)
+    rows = session.execute(
+        select(day, func.count()).where(Submission.id.in_(select(ids.c.id))).group_by(day).order_by(day)
+    ).all()
+    return [DayCount(d if isinstance(d, date) else date.fromisoformat(str(d)), int(n)) for d, n in rows]
+
+
+def _medians(session: Session, ids: Any) -> dict[int | None, float | None]:
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            select(
+                Submission.submitter_id,
+                func.percentile_cont(0.5).within_group(Submission.interview_seconds),
+            )
+            .where(Submission.id.in_(select(ids.c.id)), Submission.interview_seconds.is_not(None))
+            .group_by(Submission.submitter_id)
+        ).all()
+        return {sid: float(m) if m is not None else None for sid, m in rows}
+    lengths: dict[int | None, list[float]] = {}
+    for sid, seconds in session.execute(
+        select(Submission.submitter_id, Submission.interview_seconds).where(
+            Submission.id.in_(select(ids.c.id)), Submission.interview_seconds.is_not(None)
+        )
+    ):
+        if seconds is not None:
+            lengths.setdefault(sid, []).append(float(seconds))
+    return {sid: statistics.median(values) for sid, values in lengths.items()}
+
+
+def per_surveyor(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[SurveyorStats]:
+    """Per submitter: count, approved and hasIssues counts (shares as properties), median interview
+    length (end − start) in seconds. Most submissions first."""
+    ids = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(Submission.submitter_id, Submission.review_state, func.count())
+        .where(Submission.id.in_(select(ids.c.id)))
+        .group_by(Submission.submitter_id, Submission.review_state)
+    ).all()
+    totals: dict[int | None, dict[str, int]] = {}
+    for sid, state, count in rows:
+        bucket = totals.setdefault(sid, {})
+        bucket[shown_state(state)] = bucket.get(shown_state(state), 0) + int(count)
+    names = dict(
+        session.execute(
+            select(User.id, User.display_name).where(User.id.in_([s for s in totals if s is not None]))
+        ).all()
+    )
+    medians = _medians(session, ids)
+    stats = [
+        SurveyorStats(
+            submitter_id=sid,
+            name=names.get(sid) if sid is not None else None,
+            count=sum(bucket.values()),
+            approved=bucket.get("approved", 0),
+            has_issues=bucket.get("hasIssues", 0),
+            median_interview_seconds=medians.get(sid),
+        )
+        for sid, bucket in totals.items()
+    ]
+    return sorted(stats, key=lambda s: (-s.count, s.name or "", s.submitter_id or 0))
+
+
+def per_village(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[PlaceCount]:
+    """Submissions per village / community code (None: no village answered), most first."""
+    ids = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(Submission.village_code, Submission.subdistrict_code, func.count())
+        .where(Submission.id.in_(select(ids.c.id)))
+        .group_by(Submission.village_code, Submission.subdistrict_code)
+    ).all()
+    counts = [PlaceCount(v, s, int(n)) for v, s, n in rows]
+    return sorted(counts, key=lambda p: (-p.count, p.village_code or "", p.subdistrict_code or ""))
+
+
+def flags_by_kind(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[FlagCount]:
+    """Per quality flag kind, how many submissions (current versions) carry it; most first."""
+    ids = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(QualityFlag.code, func.count(func.distinct(QualityFlag.submission_version_id)))
+        .join(Submission, Submission.current_version_id == QualityFlag.submission_version_id)
+        .where(Submission.id.in_(select(ids.c.id)))
+        .group_by(QualityFlag.code)
+    ).all()
+    return sorted((FlagCount(code, int(n)) for code, n in rows), key=lambda f: (-f.count, f.code))
+
+
+def map_points(
+    session: Session,
+    user: User | None,
+    form: Form,
+    filters: SubmissionFilter | None = None,
+    *,
+    limit: int = MAX_POINTS,
+) -> list[MapPoint]:
+    """The first geopoint of each submission with its review state (newest first, at most `limit`)."""
+    ids = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(Submission.instance_id, Submission.latitude, Submission.longitude, Submission.review_state)
+        .where(Submission.id.in_(select(ids.c.id)), Submission.latitude.is_not(None))
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        MapPoint(i, float(lat), float(lon), shown_state(state))
+        for i, lat, lon, state in rows
+        if lat is not None and lon is not None
+    ]
