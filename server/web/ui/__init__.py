@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from server.web.ui import account, audit, forms, home, users  # noqa: F401  # routes register on bp
+from server.web.ui import (  # noqa: F401  # routes register on bp
+    account,
+    audit,
+    dashboard,
+    exports_page,
+    forms,
+    home,
+    submissions,
+    users,
+)
 from server.web.ui.blueprint import bp
 from server.web.ui.session import check_csrf, error_page, finish, load_user, login_redirect, template_globals
 

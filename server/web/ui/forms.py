@@ -42,6 +42,8 @@ def _page(form: Form, status: int = 200, **extra: Any) -> Response:
         project=projects.get_project(db(), form.project_id),
         media=version.media,
         may_update=_can_update(form.project_id),
+        may_read_submissions=can("submission.read", form.project_id),
+        may_export=can("export.read", form.project_id),
         **extra,
     )
 

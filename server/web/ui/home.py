@@ -19,7 +19,8 @@ def home() -> Response:
            if can("project.read", pid)]
     projects = overview.projects_overview(db(), ids)
     publishable = {pid for pid in ids if can("form.create", pid)}
-    return render("ui/home.html", projects=projects, publishable=publishable)
+    readable = {pid for pid in ids if can("submission.read", pid)}
+    return render("ui/home.html", projects=projects, publishable=publishable, readable=readable)
 
 
 def root() -> Response:

@@ -13,10 +13,12 @@ from server.core.accounts import projects
 from server.core.forms.publishing import publish_form
 from server.core.ground.services import Services
 from server.core.models import User
+from tests.web.openrosa.test_submission import multipart
 from tests.web.ui.conftest import csrf_of
+from workers.tasks import process_submission_job
 
 OWN, OTHER = 1, 2
-ROLES = ("admin", "manager", "supervisor", "collector", "anonymous")
+ROLES = ("admin", "manager", "supervisor", "viewer", "collector", "anonymous")
 OTHER_TITLE = "แบบฟอร์มลับของโครงการอื่น"
 OTHER_COLLECTOR = "other_collector_xyz"
 
@@ -31,15 +33,26 @@ FORM = """
 
 
 @pytest.fixture
-def world(services: Services, make_user: Callable[..., User], admin: User) -> None:
+def world(services: Services, make_user: Callable[..., User], admin: User, app) -> None:  # type: ignore[no-untyped-def]
     with services.db.session() as s:
         projects.create_project(s, "โครงการอื่น")
         publish_form(s, services.blobs, OWN, FORM.format(project=OWN, title="แบบฟอร์มของเรา").encode(), "f.md")
         publish_form(s, services.blobs, OTHER, FORM.format(project=OTHER, title=OTHER_TITLE).encode(), "f.md")
     make_user("manager", "manager", OWN)
     make_user("supervisor", "supervisor", OWN)
-    make_user("collector", "collector", OWN)
-    make_user(OTHER_COLLECTOR, "collector", OTHER)
+    make_user("viewer", "viewer", OWN)
+    own_collector = make_user("collector", "collector", OWN)
+    other_collector = make_user(OTHER_COLLECTOR, "collector", OTHER)
+    client = app.test_client()
+    for project, user in ((OWN, own_collector), (OTHER, other_collector)):
+        xml = (f'<data id="f{project}" version="1"><house_no>{OTHER_TITLE if project == OTHER else "1/1"}</house_no>'
+               f'<meta><instanceID>uuid:sub-{project}</instanceID></meta></data>').encode()
+        body, ctype = multipart(xml)
+        resp = client.post(f"/key/{user.collect_token}/projects/{project}/submission", data=body, content_type=ctype,
+                           headers={"X-OpenRosa-Version": "1.0"})
+        assert resp.status_code == 201
+    for _task, args in services.tasks.sent:  # type: ignore[attr-defined]
+        process_submission_job(services, int(args[0]))
 
 
 def _client(role: str, signed_in: Callable[..., FlaskClient], app) -> FlaskClient:  # type: ignore[no-untyped-def]
@@ -48,12 +61,15 @@ def _client(role: str, signed_in: Callable[..., FlaskClient], app) -> FlaskClien
 
 def _verbs(role: str, own: bool) -> set[str]:
     if role == "admin":
-        return {"read", "update", "create", "users", "audit"}
+        return {"read", "update", "create", "users", "audit", "sub.read", "sub.review", "export.read",
+                "export.create"}
     if not own or role == "anonymous":
         return {"users"} if role == "manager" else set()
+    everything_on_data = {"sub.read", "sub.review", "export.read", "export.create"}
     return {
-        "manager": {"read", "update", "create", "users"},
-        "supervisor": {"read"},
+        "manager": {"read", "update", "create", "users"} | everything_on_data,
+        "supervisor": {"read"} | everything_on_data,
+        "viewer": {"read", "sub.read", "export.read", "export.create"},
         "collector": {"read"},
     }[role]
 
@@ -78,6 +94,17 @@ ROUTES: list[tuple[str, str, str, int]] = [
     ("POST", "/ui/projects/{p}/forms/f{p}/publish", "create", 302),
     ("GET", "/ui/projects/{p}/publish", "create", 200),
     ("POST", "/ui/projects/{p}/publish", "create", 302),
+    ("GET", "/ui/projects/{p}/forms/f{p}/submissions", "sub.read", 200),
+    ("GET", "/ui/projects/{p}/forms/f{p}/submissions?q=1", "sub.read", 200),
+    ("POST", "/ui/projects/{p}/forms/f{p}/submissions/review", "sub.review", 302),
+    ("GET", "/ui/projects/{p}/forms/f{p}/submissions/uuid:sub-{p}", "sub.read", 200),
+    ("GET", "/ui/projects/{p}/forms/f{p}/submissions/uuid:sub-{p}/attachments/none.jpg", "sub.read", 404),
+    ("POST", "/ui/projects/{p}/forms/f{p}/submissions/uuid:sub-{p}/comments", "sub.review", 302),
+    ("POST", "/ui/projects/{p}/forms/f{p}/submissions/uuid:sub-{p}/review", "sub.review", 302),
+    ("GET", "/ui/projects/{p}/forms/f{p}/dashboard", "sub.read", 200),
+    ("GET", "/ui/projects/{p}/forms/f{p}/dashboard/per-day.json", "sub.read", 200),
+    ("GET", "/ui/projects/{p}/forms/f{p}/exports", "export.read", 200),
+    ("POST", "/ui/projects/{p}/forms/f{p}/exports", "export.create", 302),
 ]
 
 SITE_ROUTES: list[tuple[str, str, str, int]] = [
@@ -94,6 +121,11 @@ def _call(client: FlaskClient, method: str, path: str, project: int) -> int:
     data: dict[str, object] = {"csrf_token": csrf_of(client, "/ui/")}
     if path.endswith("/state"):
         data["state"] = "closed"
+    if path.endswith("/review"):
+        data["state"] = "approved"
+        data["scope"] = "filter"
+    if path.endswith("/comments"):
+        data["body"] = "ดีมาก"
     if path.endswith("/publish"):
         data["file"] = (BytesIO(FORM.format(project=project, title="v").replace("| 1 |", "| 2 |").encode()), "f.md")
     return client.post(path, data=data, content_type="multipart/form-data").status_code
@@ -132,11 +164,14 @@ def test_site_routes_by_role(role: str, world: None, signed_in, app) -> None:  #
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("role", ["manager", "supervisor", "collector"])
+@pytest.mark.parametrize("role", ["manager", "supervisor", "viewer", "collector"])
 def test_no_other_project_data_in_any_body(role: str, world: None, signed_in) -> None:  # type: ignore[no-untyped-def]
     client = signed_in(role)
     bodies = [client.get(p).get_data(as_text=True) for p in (
         "/ui/", "/ui/users", "/ui/users/sheets", "/ui/projects/1/forms/f1", "/ui/projects/2/forms/f2",
+        "/ui/projects/1/forms/f1/submissions", "/ui/projects/2/forms/f2/submissions",
+        "/ui/projects/2/forms/f2/submissions/uuid:sub-2", "/ui/projects/2/forms/f2/dashboard",
+        "/ui/projects/2/forms/f2/exports",
     )]
     for body in bodies:
         assert OTHER_TITLE not in body and "โครงการอื่น" not in body and OTHER_COLLECTOR not in body

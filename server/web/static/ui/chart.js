@@ -1,0 +1,24 @@
+// Submissions per day on the dashboard: a bar-like uPlot chart from the page's JSON endpoint.
+(function () {
+  "use strict";
+  function draw() {
+    var box = document.getElementById("per-day");
+    if (!box || typeof uPlot === "undefined") { return; }
+    fetch(box.getAttribute("data-url"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var xs = data.days.map(function (d) { return Date.parse(d + "T00:00:00+07:00") / 1000; });
+        var opts = {
+          width: Math.max(300, box.clientWidth), height: 260,
+          series: [{}, { label: box.getAttribute("data-label"), stroke: "#1b5e20", fill: "rgba(27,94,32,0.25)",
+                         paths: uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.8, 40] }) : undefined }],
+          axes: [{}, { size: 50 }],
+          scales: { x: { time: true } }
+        };
+        box.classList.add("drawn");
+        box.setAttribute("data-days", String(data.days.length));
+        new uPlot(opts, [xs, data.counts], box);
+      });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+})();
