@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.core.accounts import permissions, users, web_sessions
 from server.core.ground.errors import BadRequest, Forbidden, NotFound
-from server.core.models import ROLES, AuditEvent, Project, RoleGrant, User
+from server.core.models import ROLES, AuditEvent, Project, User
 
 _NOT_ALLOWED = "คุณไม่มีสิทธิ์จัดการผู้ใช้นี้ / You may not manage this user."
 
@@ -87,6 +87,7 @@ def create_account(
     project_id: int | None,
     display_name: str | None = None,
     password: str | None = None,
+    area_code: str | None = None,
 ) -> User:
     username = username.strip()
     if not username or len(username) > 150 or any(ch.isspace() for ch in username):
@@ -94,23 +95,22 @@ def create_account(
     _check_role(manager, role, project_id)
     user = users.create_user(
         session, username, role, password=password or None, project_id=project_id,
-        display_name=(display_name or "").strip() or None,
+        display_name=(display_name or "").strip() or None, area_code=(area_code or "").strip() or None,
     )
-    _audit(session, manager, "user.create", user, role=role, project_id=project_id)
+    _audit(session, manager, "user.create", user, role=role, project_id=project_id, area_code=area_code or None)
     session.flush()
     return user
 
 
-def grant_role(session: Session, manager: Manager, target: User, role: str, project_id: int | None) -> None:
+def grant_role(session: Session, manager: Manager, target: User, role: str, project_id: int | None,
+               area_code: str | None = None) -> None:
+    """Give a role in a project; a supervisor or viewer grant may be limited to a DOPA area code."""
     _check_role(manager, role, project_id)
-    if role == "admin":
-        project_id = None
-    if any(g.role == role and g.project_id == project_id for g in target.grants):
-        return
     if role == "collector" and target.collect_token is None:
         target.collect_token = users.new_collect_token()
-    target.grants.append(RoleGrant(role=role, project_id=project_id))
-    _audit(session, manager, "user.grant", target, role=role, project_id=project_id)
+    area = (area_code or "").strip() or None
+    permissions.grant_role(session, target, role, project_id, area)
+    _audit(session, manager, "user.grant", target, role=role, project_id=project_id, area_code=area)
     session.flush()
 
 

@@ -3,10 +3,11 @@ submission time, for many projects in one grouped query (no query per form)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.core.models import Form, FormVersion, Project, Submission, utcnow
@@ -35,6 +36,12 @@ class ProjectOverview:
     forms: list[FormOverview]
 
 
+def _scoped(project_ids: list[int], scopes: Mapping[int, ColumnElement[bool]] | None) -> ColumnElement[bool]:
+    if not scopes:
+        return true()
+    return or_(*[and_(Form.project_id == pid, scopes.get(pid, true())) for pid in project_ids])
+
+
 def day_starts(now: datetime) -> tuple[datetime, datetime]:
     """(start of today, start of the 7-day window that ends today), as UTC datetimes."""
     local = now.astimezone(THAI_TIME)
@@ -42,7 +49,15 @@ def day_starts(now: datetime) -> tuple[datetime, datetime]:
     return today.astimezone(now.tzinfo), (today - timedelta(days=6)).astimezone(now.tzinfo)
 
 
-def projects_overview(session: Session, project_ids: list[int], now: datetime | None = None) -> list[ProjectOverview]:
+def projects_overview(
+    session: Session,
+    project_ids: list[int],
+    now: datetime | None = None,
+    *,
+    scopes: Mapping[int, ColumnElement[bool]] | None = None,
+) -> list[ProjectOverview]:
+    """Forms and counts of the projects. `scopes` limits the counted submissions per project (e.g. a
+    supervisor's area, from permissions.area_condition); a project missing from it is counted whole."""
     if not project_ids:
         return []
     now = now or utcnow()
@@ -67,7 +82,7 @@ def projects_overview(session: Session, project_ids: list[int], now: datetime | 
                 func.max(Submission.created_at).label("last_at"),
             )
             .join(Form, Form.id == Submission.form_id)
-            .where(Form.project_id.in_(project_ids), Submission.deleted_at.is_(None))
+            .where(Form.project_id.in_(project_ids), Submission.deleted_at.is_(None), _scoped(project_ids, scopes))
             .group_by(Submission.form_id)
         )
     }

@@ -4,6 +4,7 @@ tables). Pure functions over the field schema and processed values."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,3 +156,14 @@ def layout(
                    values.get(path), bool(spec.get("sensitive")))
         )
     return [s for s in sections if s.answers or s.tables or s.label]
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def flag_label(path: str, labels: Mapping[str, str]) -> str:
+    """A flag's field by its label; a repeat instance's number is kept ("เลขประจำตัวประชาชน #2")."""
+    plain = _INDEX.sub("", path)
+    numbers = _INDEX.findall(path)
+    label = labels.get(plain) or plain
+    return f"{label} #{'.'.join(numbers)}" if numbers else label

@@ -117,6 +117,10 @@ def state_label(state: str) -> str:
     return en if lang() == "en" else th
 
 
+def saved_text(state: str) -> str:
+    return ("บันทึกผลการตรวจแล้ว: " if lang() == "th" else "Review saved: ") + state_label(state)
+
+
 @bp.post(f"{_FORM}/submissions/review")
 def bulk_review(project_id: int, xml_form_id: str) -> Response:
     user, form = _form(project_id, xml_form_id)
@@ -156,6 +160,7 @@ def _submission_page(user: User, form: Form, instance_id: str, status: int = 200
     files = {a["name"]: a["exists"] for a in detail.attachments}
     names = dict(db().execute(select(User.id, User.display_name)).all())
     thread = comments.list_comments(db(), user, form, instance_id)
+    labels = {f["path"]: answers.label_of(f, key) for f in schema.get("fields") or []}
     return render(
         "ui/submission.html",
         status=status,
@@ -176,7 +181,8 @@ def _submission_page(user: User, form: Form, instance_id: str, status: int = 200
         settable=states.SETTABLE_STATES,
         may_review=permissions.can(db(), user, "submission.update", form.project_id),
         masked=view.masked,
-        field_labels={f["path"]: answers.label_of(f, key) for f in schema.get("fields") or []},
+        field_labels=labels,
+        flag_label=lambda path: answers.flag_label(path, labels),
         **extra,
     )
 
@@ -206,7 +212,7 @@ def submission_review(project_id: int, xml_form_id: str, instance_id: str) -> Re
                                 comment_draft=request.form.get("comment", ""))
     db().commit()
     return redirect(url_for("ui.submission_page", project_id=project_id, xml_form_id=xml_form_id,  # type: ignore[return-value]
-                            instance_id=instance_id, done=state_label(request.form.get("state", ""))))
+                            instance_id=instance_id, done=saved_text(request.form.get("state", ""))))
 
 
 @bp.post(f"{_SUBMISSION}/comments")

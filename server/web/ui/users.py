@@ -72,6 +72,7 @@ def users_create() -> Response:
     return _act(lambda m: management.create_account(
         db(), m, form.get("username", ""), form.get("role", ""), project_id=_project_id(form.get("project_id")),
         display_name=form.get("display_name"), password=form.get("password") or None,
+        area_code=form.get("area_code") or None,
     ))
 
 
@@ -80,7 +81,7 @@ def users_grant(user_id: int) -> Response:
     form = request.form
     return _act(lambda m: management.grant_role(
         db(), m, management.get_managed_user(db(), m, user_id), form.get("role", ""),
-        _project_id(form.get("project_id")),
+        _project_id(form.get("project_id")), form.get("area_code") or None,
     ))
 
 

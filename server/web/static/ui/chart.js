@@ -13,7 +13,11 @@
           series: [{}, { label: box.getAttribute("data-label"), stroke: "#1b5e20", fill: "rgba(27,94,32,0.25)",
                          paths: uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.8, 40] }) : undefined }],
           axes: [{}, { size: 50 }],
-          scales: { x: { time: true } }
+          legend: { show: false },
+          scales: {
+            x: { time: true, range: function (u, min, max) { return [min - 2 * 86400, max + 2 * 86400]; } },
+            y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } }
+          }
         };
         box.classList.add("drawn");
         box.setAttribute("data-days", String(data.days.length));
