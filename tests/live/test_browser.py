@@ -203,6 +203,7 @@ def test_review_a_submission_sent_like_collect_then_export_csv(live: LiveServer,
     page.goto(live.url + "/ui/projects/1/forms/kitchen_sink/dashboard")
     expect(page.locator("#per-day.drawn canvas").first).to_be_visible()
     expect(page.locator("#per-surveyor")).to_contain_text("พัฒนากร 1")
+    expect(page.locator("#points-map.drawn")).to_have_attribute("data-points", "2")
     screenshot(page, "dashboard")
 
     page.goto(live.url + "/ui/projects/1/forms/kitchen_sink/exports")

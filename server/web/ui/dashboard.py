@@ -47,3 +47,16 @@ def dashboard_per_day(project_id: int, xml_form_id: str) -> Response:
     _, filters = _filters()
     days = aggregates.submissions_per_day(db(), user, form, filters)
     return jsonify({"days": [d.day.isoformat() for d in days], "counts": [d.count for d in days]})
+
+
+MAP_LIMIT = 50_000  # drawn on a canvas; beyond this the newest points are enough to see where work is
+
+
+@bp.get(f"{_FORM}/dashboard/points.json")
+def dashboard_points(project_id: int, xml_form_id: str) -> Response:
+    user = current_user()
+    form = publishing.get_form(db(), project_id, xml_form_id)
+    _, filters = _filters()
+    points = aggregates.map_points(db(), user, form, filters, limit=MAP_LIMIT)
+    return jsonify({"points": [[p.latitude, p.longitude, p.review_state] for p in points],
+                    "labels": {s: state_label(s) for s in ("received", "hasIssues", "edited", "approved", "rejected")}})

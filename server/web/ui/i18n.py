@@ -204,6 +204,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "exp.state_queued": ("รอคิว", "Queued"),
     "exp.state_running": ("กำลังสร้างไฟล์", "Building"),
     "dash.per_day": ("จำนวนที่ส่งต่อวัน", "Submissions per day"),
+    "dash.map": ("แผนที่จุดสำรวจ (สีตามสถานะการตรวจ)", "Map of submissions (coloured by review state)"),
+    "sub.sensitive": ("ข้อมูลอ่อนไหว", "sensitive"),
     "dash.per_surveyor": ("รายผู้เก็บข้อมูล", "Per surveyor"),
     "dash.per_village": ("รายหมู่บ้าน/ชุมชน", "Per village or community"),
     "dash.flags": ("ข้อสังเกตคุณภาพตามประเภท", "Quality flags by kind"),

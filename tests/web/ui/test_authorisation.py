@@ -103,6 +103,7 @@ ROUTES: list[tuple[str, str, str, int]] = [
     ("POST", "/ui/projects/{p}/forms/f{p}/submissions/uuid:sub-{p}/review", "sub.review", 302),
     ("GET", "/ui/projects/{p}/forms/f{p}/dashboard", "sub.read", 200),
     ("GET", "/ui/projects/{p}/forms/f{p}/dashboard/per-day.json", "sub.read", 200),
+    ("GET", "/ui/projects/{p}/forms/f{p}/dashboard/points.json", "sub.read", 200),
     ("GET", "/ui/projects/{p}/forms/f{p}/exports", "export.read", 200),
     ("POST", "/ui/projects/{p}/forms/f{p}/exports", "export.create", 302),
 ]

@@ -106,6 +106,7 @@ def test_submission_page_answers_repeats_photo_map_flags_and_review(
     assert 'class="thumb"' in body and "/attachments/house.jpg" in body
     assert 'class="map" data-lat="18.7883" data-lon="98.9853"' in body
     assert "เลขประจำตัวประชาชนไม่ถูกต้อง" in body  # the second member's citizen ID fails its checksum
+    assert "เลขประจำตัวประชาชน #2" in body  # the flag names the repeat instance
     photo = admin_ui.get(sub_url(iid) + "/attachments/house.jpg")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and photo.data == JPEG
     assert photo.headers["Content-Disposition"].startswith("inline")
@@ -166,6 +167,8 @@ def test_dashboard_counts_per_surveyor_and_flags(
     assert re.search(r'id="flags-by-kind">.*เลขประจำตัวประชาชนไม่ถูกต้อง</td><td class="num">3<', body, re.S)
     data = admin_ui.get("/ui/projects/1/forms/kitchen_sink/dashboard/per-day.json").get_json()
     assert sum(data["counts"]) == 3 and len(data["days"]) == 1
+    points = admin_ui.get("/ui/projects/1/forms/kitchen_sink/dashboard/points.json").get_json()
+    assert points["points"] == [[18.7883, 98.9853, "received"]] * 3 and points["labels"]["received"] == "ได้รับแล้ว"
 
 
 def test_export_page_starts_shows_progress_and_downloads_the_zip(

@@ -8,14 +8,18 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var xs = data.days.map(function (d) { return Date.parse(d + "T00:00:00+07:00") / 1000; });
+        var day = 86400;
+        var xmin = xs.length ? xs[0] - 2 * day : Date.now() / 1000 - 7 * day;
+        var xmax = xs.length ? xs[xs.length - 1] + 2 * day : Date.now() / 1000;
         var opts = {
           width: Math.max(300, box.clientWidth), height: 260,
           series: [{}, { label: box.getAttribute("data-label"), stroke: "#1b5e20", fill: "rgba(27,94,32,0.25)",
                          paths: uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.8, 40] }) : undefined }],
           axes: [{}, { size: 50 }],
           legend: { show: false },
+          tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Asia/Bangkok"); },
           scales: {
-            x: { time: true, range: function (u, min, max) { return [min - 2 * 86400, max + 2 * 86400]; } },
+            x: { time: true, auto: false, range: [xmin, xmax] },
             y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } }
           }
         };
