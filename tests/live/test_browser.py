@@ -38,8 +38,16 @@ PHOTO = bytes.fromhex(
 def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="th-TH")
     page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: problems.append(str(err)))
     yield page
     context.close()
+    # No script error and nothing blocked by the Content-Security-Policy on any page the test visited
+    # (failed sign-ins log their 401/429 responses, which are expected).
+    unexpected = [p for p in problems if "status of 401" not in p and "status of 429" not in p
+                  and "status of 400" not in p]
+    assert not unexpected, unexpected
 
 
 def sign_in(page: Page, live: LiveServer, username: str = "admin", password: str | None = None) -> None:
