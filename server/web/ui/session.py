@@ -58,7 +58,11 @@ def address() -> str:
 
 
 def load_user() -> None:
-    """before_request: who is signed in (None when nobody); a refreshed last-seen time is committed."""
+    """before_request: who is signed in (None when nobody); a refreshed last-seen time is committed.
+    Static files need no session (and no database query)."""
+    if request.endpoint == "ui.static":
+        g.ui_user, g.ui_token, g.ui_pre = None, None, ""
+        return
     token = request.cookies.get(SESSION_COOKIE)
     g.ui_token = token
     g.ui_user = web_sessions.resume(db(), token, services().settings.session_idle_seconds) if token else None
@@ -140,7 +144,11 @@ def finish(resp: Response) -> Response:
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Referrer-Policy"] = "same-origin"
-    resp.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint == "ui.static":
+        # Vendored files change only with a release: cache them (offices often have slow links).
+        resp.headers["Cache-Control"] = "public, max-age=86400"
+    else:
+        resp.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data
     if g.get("ui_set_pre"):
         set_cookie(resp, PRE_SESSION_COOKIE, str(g.ui_pre))
     return resp

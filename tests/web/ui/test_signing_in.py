@@ -189,3 +189,12 @@ def test_a_deactivated_user_is_signed_out(signed_in: Callable[..., FlaskClient],
     with services.db.session() as s:
         s.execute(update(User).values(active=False))
     assert client.get("/ui/").status_code == 302
+
+
+def test_static_files_are_cached_and_pages_are_not(signed_in: Callable[..., FlaskClient], client: FlaskClient,
+                                                  admin: User) -> None:
+    asset = client.get("/ui/static/vendor/htmx/htmx.min.js")
+    assert asset.status_code == 200 and "max-age=86400" in asset.headers["Cache-Control"]
+    assert asset.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/ui/static/vendor/sarabun/sarabun-thai-400-normal.woff2").status_code == 200
+    assert signed_in("admin").get("/ui/").headers["Cache-Control"] == "no-store"
