@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from server.core.accounts import permissions
 from server.core.forms import publishing
 from server.core.ground.errors import BadRequest
 from server.core.models import AuditEvent, Comment, Form, User
@@ -27,8 +28,9 @@ _SUBMISSION = f"{_FORM}/submissions/<instance_id>"
 
 
 def _form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
-    # The verb, project and area are checked by the core call that follows.
+    # 403 before 404 for another project's forms; the verb and area are checked by the core call.
     user = api_user()
+    permissions.require(db(), user, "form.read", project_id)
     return user, publishing.get_form(db(), project_id, xml_form_id)
 
 
