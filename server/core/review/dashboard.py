@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from server.core.models import Form, QualityFlag, Submission, User
-from server.core.review.listing import SubmissionFilter, matching_ids_query
+from server.core.review.listing import SubmissionFilter, visible_conditions
 from server.core.review.states import shown_state
 
 THAI_OFFSET = timedelta(hours=7)
@@ -65,8 +65,10 @@ class MapPoint:
     review_state: str
 
 
-def _scope(session: Session, user: User | None, form: Form, filters: SubmissionFilter | None) -> Any:
-    return matching_ids_query(session, user, form, filters or SubmissionFilter()).subquery()
+def _scope(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None
+) -> list[ColumnElement[bool]]:
+    return visible_conditions(session, user, form, filters or SubmissionFilter())
 
 
 def _thai_day(session: Session) -> Any:
@@ -79,29 +81,27 @@ def submissions_per_day(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[DayCount]:
     """Days with at least one submission, oldest first."""
-    ids = _scope(session, user, form, filters)
+    conds = _scope(session, user, form, filters)
     day = _thai_day(session)
-    rows = session.execute(
-        select(day, func.count()).where(Submission.id.in_(select(ids.c.id))).group_by(day).order_by(day)
-    ).all()
+    rows = session.execute(select(day, func.count()).where(*conds).group_by(day).order_by(day)).all()
     return [DayCount(d if isinstance(d, date) else date.fromisoformat(str(d)), int(n)) for d, n in rows]
 
 
-def _medians(session: Session, ids: Any) -> dict[int | None, float | None]:
+def _medians(session: Session, conds: list[ColumnElement[bool]]) -> dict[int | None, float | None]:
     if session.get_bind().dialect.name == "postgresql":
         rows = session.execute(
             select(
                 Submission.submitter_id,
                 func.percentile_cont(0.5).within_group(Submission.interview_seconds),
             )
-            .where(Submission.id.in_(select(ids.c.id)), Submission.interview_seconds.is_not(None))
+            .where(*conds, Submission.interview_seconds.is_not(None))
             .group_by(Submission.submitter_id)
         ).all()
         return {sid: float(m) if m is not None else None for sid, m in rows}
     lengths: dict[int | None, list[float]] = {}
     for sid, seconds in session.execute(
         select(Submission.submitter_id, Submission.interview_seconds).where(
-            Submission.id.in_(select(ids.c.id)), Submission.interview_seconds.is_not(None)
+            *conds, Submission.interview_seconds.is_not(None)
         )
     ):
         if seconds is not None:
@@ -114,10 +114,10 @@ def per_surveyor(
 ) -> list[SurveyorStats]:
     """Per submitter: count, approved and hasIssues counts (shares as properties), median interview
     length (end − start) in seconds. Most submissions first."""
-    ids = _scope(session, user, form, filters)
+    conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(Submission.submitter_id, Submission.review_state, func.count())
-        .where(Submission.id.in_(select(ids.c.id)))
+        .where(*conds)
         .group_by(Submission.submitter_id, Submission.review_state)
     ).all()
     totals: dict[int | None, dict[str, int]] = {}
@@ -129,7 +129,7 @@ def per_surveyor(
             select(User.id, User.display_name).where(User.id.in_([s for s in totals if s is not None]))
         ).all()
     )
-    medians = _medians(session, ids)
+    medians = _medians(session, conds)
     stats = [
         SurveyorStats(
             submitter_id=sid,
@@ -148,10 +148,10 @@ def per_village(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[PlaceCount]:
     """Submissions per village / community code (None: no village answered), most first."""
-    ids = _scope(session, user, form, filters)
+    conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(Submission.village_code, Submission.subdistrict_code, func.count())
-        .where(Submission.id.in_(select(ids.c.id)))
+        .where(*conds)
         .group_by(Submission.village_code, Submission.subdistrict_code)
     ).all()
     counts = [PlaceCount(v, s, int(n)) for v, s, n in rows]
@@ -162,11 +162,11 @@ def flags_by_kind(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[FlagCount]:
     """Per quality flag kind, how many submissions (current versions) carry it; most first."""
-    ids = _scope(session, user, form, filters)
+    conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(QualityFlag.code, func.count(func.distinct(QualityFlag.submission_version_id)))
         .join(Submission, Submission.current_version_id == QualityFlag.submission_version_id)
-        .where(Submission.id.in_(select(ids.c.id)))
+        .where(*conds)
         .group_by(QualityFlag.code)
     ).all()
     return sorted((FlagCount(code, int(n)) for code, n in rows), key=lambda f: (-f.count, f.code))
@@ -181,10 +181,10 @@ def map_points(
     limit: int = MAX_POINTS,
 ) -> list[MapPoint]:
     """The first geopoint of each submission with its review state (newest first, at most `limit`)."""
-    ids = _scope(session, user, form, filters)
+    conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(Submission.instance_id, Submission.latitude, Submission.longitude, Submission.review_state)
-        .where(Submission.id.in_(select(ids.c.id)), Submission.latitude.is_not(None))
+        .where(*conds, Submission.latitude.is_not(None))
         .order_by(Submission.created_at.desc(), Submission.id.desc())
         .limit(limit)
     ).all()
