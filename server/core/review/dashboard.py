@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
+from server.core.ground.errors import BadRequest
 from server.core.models import Form, QualityFlag, Submission, User
 from server.core.review.listing import SubmissionFilter, visible_conditions
 from server.core.review.states import shown_state
 
 THAI_OFFSET = timedelta(hours=7)
-MAX_POINTS = 200_000
+MAX_POINTS = 10_000  # single points; beyond that the map should draw map_grid's cells
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class PlaceCount:
 class FlagCount:
     code: str
     count: int  # submissions whose current version has at least one flag of this kind
+
+
+@dataclass(frozen=True)
+class GridCell:
+    latitude: float  # mean position of the cell's submissions
+    longitude: float
+    review_state: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -180,7 +189,8 @@ def map_points(
     *,
     limit: int = MAX_POINTS,
 ) -> list[MapPoint]:
-    """The first geopoint of each submission with its review state (newest first, at most `limit`)."""
+    """The first geopoint of each submission with its review state, newest first, at most `limit`
+    (check the count with map_grid or count_submissions and draw cells when there are more)."""
     conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(Submission.instance_id, Submission.latitude, Submission.longitude, Submission.review_state)
@@ -193,3 +203,44 @@ def map_points(
         for i, lat, lon, state in rows
         if lat is not None and lon is not None
     ]
+
+
+def map_grid(
+    session: Session,
+    user: User | None,
+    form: Form,
+    filters: SubmissionFilter | None = None,
+    *,
+    cell_degrees: float = 0.05,
+) -> list[GridCell]:
+    """Submissions counted per map cell (cell_degrees × cell_degrees, about 5.5 km at 0.05) and
+    review state, placed at the cell's mean position: what a map draws when there are too many
+    points to send one by one (a grouped query, so its cost does not grow with the answer)."""
+    if not 0.0001 <= cell_degrees <= 10:
+        raise BadRequest(
+            "cell ต้องอยู่ระหว่าง 0.0001 ถึง 10 องศา / cell must be 0.0001..10 degrees.", field="cell"
+        )
+    conds = _scope(session, user, form, filters)
+    lat_cell: ColumnElement[Any]
+    lon_cell: ColumnElement[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        lat_cell, lon_cell = (
+            func.floor(Submission.latitude / cell_degrees),
+            func.floor(Submission.longitude / cell_degrees),
+        )
+    else:
+        # SQLite may lack floor(); truncation is the same for Thailand's positive coordinates.
+        lat_cell = cast(Submission.latitude / cell_degrees, Integer)
+        lon_cell = cast(Submission.longitude / cell_degrees, Integer)
+    rows = session.execute(
+        select(
+            func.avg(Submission.latitude),
+            func.avg(Submission.longitude),
+            Submission.review_state,
+            func.count(),
+        )
+        .where(*conds, Submission.latitude.is_not(None), Submission.longitude.is_not(None))
+        .group_by(lat_cell, lon_cell, Submission.review_state)
+    ).all()
+    cells = [GridCell(float(lat), float(lon), shown_state(state), int(n)) for lat, lon, state, n in rows]
+    return sorted(cells, key=lambda c: (-c.count, c.latitude, c.longitude, c.review_state))

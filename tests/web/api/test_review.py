@@ -185,6 +185,11 @@ def test_dashboard_endpoints(api: Api) -> None:
     villages = api.client.get(api.base() + "/dashboard/villages?district=1001", headers=h).get_json()
     assert villages == [{"village": PHRA_NAKHON.village, "subdistrict": PHRA_NAKHON.subdistrict, "count": 1}]
     assert api.client.get(api.base() + "/dashboard/flags", headers=h).get_json() == []
+    grid = api.client.get(api.base() + "/dashboard/grid?cell=1", headers=h).get_json()
+    assert [f["properties"] for f in grid["features"]] == [{"reviewState": "received", "count": 2}]
+    assert api.client.get(api.base() + "/dashboard/grid?cell=abc", headers=h).status_code == 400
+    limited = api.client.get(api.base() + "/dashboard/points?limit=1", headers=h).get_json()
+    assert len(limited["features"]) == 1
 
 
 # Expected status per route for: admin, manager, supervisor, supervisor_area, collector, viewer, anon.
@@ -206,6 +211,7 @@ ROUTES = [
     ("get", "/dashboard/villages", None, READ),
     ("get", "/dashboard/flags", None, READ),
     ("get", "/dashboard/points", None, READ),
+    ("get", "/dashboard/grid", None, READ),
 ]
 
 
