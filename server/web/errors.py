@@ -62,4 +62,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return problem(500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again.")
+        return problem(
+            500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again."
+        )

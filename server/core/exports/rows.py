@@ -161,9 +161,7 @@ def count_rows(
         for repeat in schema.get("repeats", []):
             total += (
                 session.scalar(
-                    _repeat_query(
-                        select(func.count()).select_from(RepeatRow), form_id, repeat["path"], scope
-                    )
+                    _repeat_query(select(func.count()).select_from(RepeatRow), form_id, repeat["path"], scope)
                 )
                 or 0
             )

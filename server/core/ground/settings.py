@@ -81,7 +81,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         max_upload = int(raw_limit) if raw_limit else DEFAULT_MAX_UPLOAD_BYTES
     except ValueError as exc:
-        raise SettingsError(f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}") from exc
+        raise SettingsError(
+            f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}"
+        ) from exc
     if max_upload <= 0:
         raise SettingsError("CHUMCHON_MAX_UPLOAD_BYTES must be positive")
     if public_url and not public_url.startswith(("http://", "https://")):

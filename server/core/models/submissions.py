@@ -35,7 +35,11 @@ class Submission(Base):
     form_id: Mapped[int] = mapped_column(ForeignKey("form.id"), index=True)
     instance_id: Mapped[str] = mapped_column(String(255))
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("submission_version.id", use_alter=True, name="fk_submission_current_version_id_submission_version")
+        ForeignKey(
+            "submission_version.id",
+            use_alter=True,
+            name="fk_submission_current_version_id_submission_version",
+        )
     )
     # null = received (not yet reviewed), then hasIssues / edited / approved / rejected as in ODK Central.
     review_state: Mapped[str | None] = mapped_column(String(16))
@@ -55,7 +59,9 @@ class Submission(Base):
     interview_seconds: Mapped[float | None] = mapped_column(Float)
 
     versions: Mapped[list[SubmissionVersion]] = relationship(
-        back_populates="submission", foreign_keys="SubmissionVersion.submission_id", order_by="SubmissionVersion.id"
+        back_populates="submission",
+        foreign_keys="SubmissionVersion.submission_id",
+        order_by="SubmissionVersion.id",
     )
     current_version: Mapped[SubmissionVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True

@@ -202,9 +202,12 @@ def filter_conditions(
     return conditions
 
 
-def _base_conditions(
-    session: Session, user: User | None, form: Form, filters: SubmissionFilter, verb: str
+def visible_conditions(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter, verb: str = "submission.read"
 ) -> list[ColumnElement[bool]]:
+    """SQL conditions on Submission: this form, not deleted, in the user's area for `verb` (Forbidden
+    without the verb), matching the filter (search reaches sensitive text only for those who may
+    read it). Use them in any query over Submission."""
     scope = permissions.submission_scope(session, user, form.project_id, verb)
     sensitive = permissions.can(session, user, "submission.read_sensitive", form.project_id)
     return [
@@ -224,12 +227,12 @@ def matching_ids_query(
     verb: str = "submission.read",
 ) -> Select[int]:
     """SELECT Submission.id of every submission matching the filter that the user may <verb>."""
-    return select(Submission.id).where(*_base_conditions(session, user, form, filters, verb))
+    return select(Submission.id).where(*visible_conditions(session, user, form, filters, verb))
 
 
 def count_submissions(session: Session, user: User | None, form: Form, filters: SubmissionFilter) -> int:
-    sub = matching_ids_query(session, user, form, filters).subquery()
-    return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+    conditions = visible_conditions(session, user, form, filters)
+    return int(session.scalar(select(func.count()).select_from(Submission).where(*conditions)) or 0)
 
 
 def list_page(
@@ -251,7 +254,7 @@ def list_page(
     if limit < 1 or limit > MAX_LIMIT:
         raise BadRequest(f"limit ต้องอยู่ระหว่าง 1 ถึง {MAX_LIMIT} / limit must be 1..{MAX_LIMIT}.", field="limit")
     filters = filters or SubmissionFilter()
-    conditions = _base_conditions(session, user, form, filters, "submission.read")
+    conditions = visible_conditions(session, user, form, filters, "submission.read")
     if cursor:
         moment, last_id = decode_cursor(cursor)
         conditions.append(Submission.created_at <= moment)

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from server.core.ground.errors import BadRequest
 from server.core.models import AuditEvent, Comment, Form, Submission, User, utcnow
 from server.core.review.access import audit, submission_target, visible_submission
-from server.core.review.listing import REVIEW_STATE_NAMES, SubmissionFilter, matching_ids_query
+from server.core.review.listing import (
+    REVIEW_STATE_NAMES,
+    SubmissionFilter,
+    matching_ids_query,
+    visible_conditions,
+)
 
 RECEIVED = "received"
 REVIEW_STATES = REVIEW_STATE_NAMES
@@ -160,12 +165,9 @@ def bulk_review(
 
 def review_counts(session: Session, user: User | None, form: Form) -> dict[str, int]:
     """{state: count} over the submissions the user may read (Central's X-Extended-Metadata style)."""
-    query = matching_ids_query(session, user, form, SubmissionFilter())
-    sub = query.subquery()
+    conditions = visible_conditions(session, user, form, SubmissionFilter())
     rows = session.execute(
-        select(Submission.review_state, func.count())
-        .where(Submission.id.in_(select(sub.c.id)))
-        .group_by(Submission.review_state)
+        select(Submission.review_state, func.count()).where(*conditions).group_by(Submission.review_state)
     ).all()
     counts = dict.fromkeys(REVIEW_STATES, 0)
     for stored, count in rows:

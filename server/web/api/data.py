@@ -11,7 +11,7 @@ from server.core.accounts import permissions
 from server.core.exports import jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
-from server.core.models import Export, Form
+from server.core.models import Export, Form, User
 from server.core.review import listing, reading
 from server.core.submissions import queries
 from server.web.api.common import iso, json_body, paging
@@ -23,9 +23,12 @@ bp = Blueprint("api_data", __name__, url_prefix="/v1")
 _FORM = "/projects/<int:project_id>/forms/<xml_form_id>"
 
 
-def _form(project_id: int, xml_form_id: str, verb: str) -> Form:
-    permissions.require(db(), api_user(), verb, project_id)
-    return publishing.get_form(db(), project_id, xml_form_id)
+def _form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
+    """The caller and the form; the form's project must be visible to the caller (403 before 404,
+    so another project's form names cannot be probed). Verbs and areas are checked by the core."""
+    user = api_user()
+    permissions.require(db(), user, "form.read", project_id)
+    return user, publishing.get_form(db(), project_id, xml_form_id)
 
 
 def submission_json(item: queries.SubmissionItem) -> dict[str, Any]:
@@ -79,8 +82,7 @@ def export_json(export: Export, form: Form) -> dict[str, Any]:
 def list_submissions(project_id: int, xml_form_id: str) -> Response:
     """Newest first. Filters (since, until, submitterId, reviewState, flag, province, district,
     subdistrict, village, q) and keyset paging: pass X-Next-Cursor back as ?cursor=."""
-    user = api_user()
-    form = publishing.get_form(db(), project_id, xml_form_id)
+    user, form = _form(project_id, xml_form_id)
     limit, offset = paging()
     filters = listing.filter_from_params(request.args.to_dict(flat=False))
     page = listing.list_page(
@@ -104,8 +106,7 @@ def list_submissions(project_id: int, xml_form_id: str) -> Response:
 
 @bp.get(f"{_FORM}/submissions/<instance_id>")
 def get_submission(project_id: int, xml_form_id: str, instance_id: str) -> Response:
-    user = api_user()
-    form = publishing.get_form(db(), project_id, xml_form_id)
+    user, form = _form(project_id, xml_form_id)
     view = reading.read_submission(db(), user, form, instance_id)
     db().commit()  # keeps the audit event of an unmasked sensitive read
     detail = view.detail
@@ -122,15 +123,13 @@ def get_submission(project_id: int, xml_form_id: str, instance_id: str) -> Respo
 
 @bp.get(f"{_FORM}/submissions/<instance_id>/attachments")
 def list_attachments(project_id: int, xml_form_id: str, instance_id: str) -> Response:
-    user = api_user()
-    form = publishing.get_form(db(), project_id, xml_form_id)
+    user, form = _form(project_id, xml_form_id)
     return jsonify(reading.visible_attachments(db(), user, form, instance_id))
 
 
 @bp.get(f"{_FORM}/submissions/<instance_id>/attachments/<path:name>")
 def download_attachment(project_id: int, xml_form_id: str, instance_id: str, name: str) -> Response:
-    user = api_user()
-    form = publishing.get_form(db(), project_id, xml_form_id)
+    user, form = _form(project_id, xml_form_id)
     attachment = reading.readable_attachment(db(), user, form, instance_id, name)
     db().commit()
     return send_file(

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from server.core.accounts import permissions
 from server.core.forms import publishing
 from server.core.ground.errors import BadRequest
 from server.core.models import AuditEvent, Comment, Form, User
@@ -27,8 +28,9 @@ _SUBMISSION = f"{_FORM}/submissions/<instance_id>"
 
 
 def _form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
-    # The verb, project and area are checked by the core call that follows.
+    # 403 before 404 for another project's forms; the verb and area are checked by the core call.
     user = api_user()
+    permissions.require(db(), user, "form.read", project_id)
     return user, publishing.get_form(db(), project_id, xml_form_id)
 
 
@@ -195,15 +197,39 @@ def flags(project_id: int, xml_form_id: str) -> Response:
 
 @bp.get(f"{_FORM}/dashboard/points")
 def points(project_id: int, xml_form_id: str) -> Response:
-    """GeoJSON FeatureCollection of the submissions' first geopoints with their review state."""
+    """GeoJSON FeatureCollection of the submissions' first geopoints with their review state, newest
+    first (?limit=, at most 10,000; the map uses …/dashboard/grid beyond that)."""
     user, form = _form(project_id, xml_form_id)
+    try:
+        limit = min(int(request.args.get("limit", dashboard.MAX_POINTS)), dashboard.MAX_POINTS)
+    except ValueError as exc:
+        raise BadRequest("limit ต้องเป็นตัวเลข / limit must be a number.", field="limit") from exc
     features = [
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
             "properties": {"instanceId": p.instance_id, "reviewState": p.review_state},
         }
-        for p in dashboard.map_points(db(), user, form, _filter())
+        for p in dashboard.map_points(db(), user, form, _filter(), limit=max(limit, 1))
+    ]
+    return jsonify({"type": "FeatureCollection", "features": features})
+
+
+@bp.get(f"{_FORM}/dashboard/grid")
+def grid(project_id: int, xml_form_id: str) -> Response:
+    """Submissions per map cell and review state (?cell= degrees, default 0.05), as GeoJSON points."""
+    user, form = _form(project_id, xml_form_id)
+    try:
+        cell = float(request.args.get("cell", "0.05"))
+    except ValueError as exc:
+        raise BadRequest("cell ต้องเป็นตัวเลข / cell must be a number.", field="cell") from exc
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
+            "properties": {"reviewState": c.review_state, "count": c.count},
+        }
+        for c in dashboard.map_grid(db(), user, form, _filter(), cell_degrees=cell)
     ]
     return jsonify({"type": "FeatureCollection", "features": features})
 

@@ -73,6 +73,18 @@ def test_aggregates_match_an_independent_count(services: Services, world: World)
         }
 
 
+def test_map_grid_counts_points_per_cell_and_state(services: Services, world: World) -> None:
+    _seed(services, world)
+    with services.db.session() as session:
+        form, user = session.get(Form, world.form.id), session.get(User, world.manager.id)
+        assert form is not None
+        cells = dashboard.map_grid(session, user, form, cell_degrees=1.0)
+    expected = Counter((int(p[6][0]), int(p[6][1]), p[7] or "received") for p in PLAN if p[6] is not None)
+    got = Counter({(int(c.latitude), int(c.longitude), c.review_state): c.count for c in cells})
+    assert got == expected
+    assert sum(c.count for c in cells) == sum(p[6] is not None for p in PLAN)
+
+
 def test_aggregates_follow_the_filter_and_the_area(services: Services, world: World) -> None:
     _seed(services, world)
     with services.db.session() as session:

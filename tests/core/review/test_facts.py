@@ -67,3 +67,24 @@ def test_interview_length_and_search_text() -> None:
     assert found.search_sensitive == "1101700207030"
     backwards = dict(values, **{"/d/end": "2026-11-02T08:00:00+07:00"})
     assert facts.interview_seconds(schema, backwards) is None
+
+
+def test_place_labels_come_from_the_attached_lists(services, project) -> None:  # type: ignore[no-untyped-def]
+    from server.core.forms import form_media
+    from server.core.models import Form
+    from server.core.review.places import place_labels
+    from tests.core.review.support import publish
+
+    form = publish(services, project.id)
+    with services.db.session() as session:
+        form = session.get(Form, form.id)
+        assert form is not None and form.current_version is not None
+        media = FORMS / "media"
+        for name in ("provinces.csv", "villages.csv"):
+            form_media.attach_media(
+                session, services.blobs, form.current_version, name, (media / name).read_bytes()
+            )
+        labels = place_labels(session, services.blobs, form)
+    assert labels["province"]["10"].startswith("กรุงเทพมหานคร")
+    assert labels["village"]["36061003"] == "หมู่ที่ 3 ตัวอย่าง (Moo 3 - sample)"
+    assert labels["district"] == {}
