@@ -8,8 +8,8 @@ from flask import Response, jsonify, request
 from server.core.accounts import permissions
 from server.core.forms import publishing
 from server.core.review import dashboard as aggregates
-from server.core.review import listing
-from server.web.context import db
+from server.core.review import listing, places
+from server.web.context import db, services
 from server.web.ui.blueprint import bp
 from server.web.ui.session import current_user, render
 from server.web.ui.submissions import FILTER_KEYS, state_label
@@ -35,6 +35,7 @@ def dashboard(project_id: int, xml_form_id: str) -> Response:
         args=args,
         surveyors=aggregates.per_surveyor(db(), user, form, filters),
         villages=aggregates.per_village(db(), user, form, filters)[:50],
+        place_names=places.place_labels(db(), services().blobs, form),
         flags=aggregates.flags_by_kind(db(), user, form, filters),
         state_label=state_label,
     )
@@ -49,7 +50,7 @@ def dashboard_per_day(project_id: int, xml_form_id: str) -> Response:
     return jsonify({"days": [d.day.isoformat() for d in days], "counts": [d.count for d in days]})
 
 
-MAP_LIMIT = 50_000  # drawn on a canvas; beyond this the newest points are enough to see where work is
+MAP_LIMIT = aggregates.MAX_POINTS  # beyond this the map draws grid cells (counted by the database)
 
 
 @bp.get(f"{_FORM}/dashboard/points.json")
@@ -57,6 +58,11 @@ def dashboard_points(project_id: int, xml_form_id: str) -> Response:
     user = current_user()
     form = publishing.get_form(db(), project_id, xml_form_id)
     _, filters = _filters()
-    points = aggregates.map_points(db(), user, form, filters, limit=MAP_LIMIT)
-    return jsonify({"points": [[p.latitude, p.longitude, p.review_state] for p in points],
-                    "labels": {s: state_label(s) for s in ("received", "hasIssues", "edited", "approved", "rejected")}})
+    labels = {s: state_label(s) for s in ("received", "hasIssues", "edited", "approved", "rejected")}
+    points = aggregates.map_points(db(), user, form, filters, limit=MAP_LIMIT + 1)
+    if len(points) <= MAP_LIMIT:
+        return jsonify({"points": [[p.latitude, p.longitude, p.review_state, 1] for p in points], "labels": labels,
+                        "grid": False})
+    cells = aggregates.map_grid(db(), user, form, filters)
+    return jsonify({"points": [[c.latitude, c.longitude, c.review_state, c.count] for c in cells],
+                    "labels": labels, "grid": True})

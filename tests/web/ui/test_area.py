@@ -3,6 +3,7 @@ submissions on every UI page: home counts, table, search, submission page, dashb
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from server.core.ground.services import Services
 from server.core.models import Submission, User
-from tests.core.review.support import CHATURAT, PHRA_NAKHON, household_xml, publish, submit
+from tests.core.review.support import CHATURAT, DUSIT, PHRA_NAKHON, household_xml, publish, submit
+from tests.live.harness import ROOT
 from tests.web.ui.conftest import post
 
 TABLE = "/ui/projects/1/forms/review_household/submissions"
@@ -48,3 +50,26 @@ def test_district_supervisor_sees_only_his_district(
         states = dict(s.execute(select(Submission.instance_id, Submission.review_state)).all())
     assert states == {"uuid:bkk": "approved", "uuid:cpm": None}
     assert "นางชัยภูมิ" in admin_ui.get(TABLE).get_data(as_text=True)
+
+
+def test_place_filters_list_names_from_the_forms_place_lists(
+    signed_in: Callable[..., FlaskClient], admin: User, collector: User, services: Services
+) -> None:
+    form = publish(services, 1)
+    with services.db.session() as s:
+        from server.core.forms import form_media
+        from server.core.models import Form
+
+        version = s.get(Form, form.id).current_version  # type: ignore[union-attr]
+        for name in ("provinces.csv", "districts.csv"):
+            form_media.attach_media(s, services.blobs, version, name, (ROOT / "forms" / "media" / name).read_bytes())
+    submit(services, 1, collector, household_xml("uuid:bkk", place=PHRA_NAKHON, name="นายกรุงเทพ"))
+    submit(services, 1, collector, household_xml("uuid:dusit", place=DUSIT, name="นางดุสิต"))
+    admin_ui = signed_in("admin")
+    page = admin_ui.get(TABLE).get_data(as_text=True)
+    assert '<option value="10">กรุงเทพมหานคร (Bangkok)</option>' in page
+    assert '<option value="1001">' not in page  # districts wait for a province
+    narrowed = admin_ui.get(TABLE + "?province=10").get_data(as_text=True)
+    assert re.search(r'<option value="1001">[^<]*พระนคร', narrowed) and '<option value="3606">' not in narrowed
+    only = admin_ui.get(TABLE + "?province=10&district=1002").get_data(as_text=True)
+    assert "นางดุสิต" in only and "นายกรุงเทพ" not in only

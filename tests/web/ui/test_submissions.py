@@ -168,7 +168,7 @@ def test_dashboard_counts_per_surveyor_and_flags(
     data = admin_ui.get("/ui/projects/1/forms/kitchen_sink/dashboard/per-day.json").get_json()
     assert sum(data["counts"]) == 3 and len(data["days"]) == 1
     points = admin_ui.get("/ui/projects/1/forms/kitchen_sink/dashboard/points.json").get_json()
-    assert points["points"] == [[18.7883, 98.9853, "received"]] * 3 and points["labels"]["received"] == "ได้รับแล้ว"
+    assert points["points"] == [[18.7883, 98.9853, "received", 1]] * 3 and points["grid"] is False and points["labels"]["received"] == "ได้รับแล้ว"
 
 
 def test_export_page_starts_shows_progress_and_downloads_the_zip(

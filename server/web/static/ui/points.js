@@ -12,8 +12,9 @@
         var map = L.map(box, { preferCanvas: true, attributionControl: false });
         var bounds = [];
         data.points.forEach(function (p) {
-          L.circleMarker([p[0], p[1]], { radius: 5, weight: 1, color: COLOURS[p[2]] || "#000",
-                                         fillOpacity: 0.8 }).addTo(map);
+          var radius = p[3] > 1 ? Math.min(30, 4 + 3 * Math.log(p[3])) : 5;  // grid cells grow with their count
+          L.circleMarker([p[0], p[1]], { radius: radius, weight: 1, color: COLOURS[p[2]] || "#000",
+                                         fillOpacity: 0.7 }).addTo(map);
           bounds.push([p[0], p[1]]);
         });
         if (bounds.length) { map.fitBounds(bounds, { maxZoom: 14, padding: [20, 20] }); }
