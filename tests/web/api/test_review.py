@@ -161,6 +161,12 @@ def test_an_area_supervisor_sees_reviews_and_exports_only_his_district(api: Api)
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         main = archive.read("review_household.csv").decode("utf-8-sig")
     assert "uuid:pn" in main and "uuid:du" not in main
+    # Someone else's export may hold other districts: not his to see.
+    full = api.client.post(api.base() + "/exports", json={"format": "csv"}, headers=api.headers["manager"])
+    build_export_job(api.services, full.get_json()["id"])
+    for suffix in ("", "/download"):
+        assert api.client.get(f"/v1/exports/{full.get_json()['id']}{suffix}", headers=area).status_code == 404
+    assert api.client.get(f"/v1/exports/{full.get_json()['id']}", headers=api.headers["viewer"]).status_code == 200
 
 
 def test_sensitive_answers_are_masked_in_the_api_for_supervisors(api: Api) -> None:
