@@ -140,7 +140,9 @@ def add_comment(project_id: int, xml_form_id: str, instance_id: str) -> Response
 @bp.get(f"{_SUBMISSION}/versions")
 def list_versions(project_id: int, xml_form_id: str, instance_id: str) -> Response:
     user, form = _form(project_id, xml_form_id)
-    return jsonify([version_json(e) for e in history.submission_versions(db(), user, form, instance_id)])
+    entries = history.submission_versions(db(), user, form, instance_id)
+    db().commit()  # keeps the audit event of changed sensitive answers shown unmasked
+    return jsonify([version_json(e) for e in entries])
 
 
 @bp.get(f"{_SUBMISSION}/audits")
