@@ -236,5 +236,23 @@ def grid(project_id: int, xml_form_id: str) -> Response:
     return jsonify({"type": "FeatureCollection", "features": features})
 
 
+@bp.get("/projects/<int:project_id>/dashboard/forms")
+def project_forms(project_id: int) -> Response:
+    """Per form: submissions in total, today, this week (Thai days) and the last submission's time."""
+    user = api_user()
+    return jsonify(
+        [
+            {
+                "xmlFormId": s.xml_form_id,
+                "submissions": s.total,
+                "today": s.today,
+                "thisWeek": s.this_week,
+                "lastSubmission": iso(s.last_submission_at),
+            }
+            for s in dashboard.form_summaries(db(), user, project_id)
+        ]
+    )
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
