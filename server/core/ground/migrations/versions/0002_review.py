@@ -4,6 +4,8 @@ Revision ID: 0002_review
 Revises: 0001
 Create Date: 2026-12-01 20:19:06.400973
 
+Submissions processed before this revision have no place / point / search facts yet: run
+`chumchon reprocess` once after upgrading (processing fills them).
 On PostgreSQL this enables the pg_trgm extension (needs a role allowed to create it, e.g. the
 database owner on PostgreSQL 13+, where pg_trgm is a trusted extension) for the search box's indexes.
 """
