@@ -139,17 +139,6 @@ def submission_scope(
     return area_condition(area_for(session, user, verb, project_id))
 
 
-def in_area(area: Area, submission: Submission) -> bool:
-    """The same rule as area_condition, for one loaded submission."""
-    if area.codes is None:
-        return True
-    for code in area.codes:
-        column = {2: submission.province_code, 4: submission.district_code, 6: submission.subdistrict_code}
-        if column.get(len(code)) == code:
-            return True
-    return False
-
-
 def check_area_code(code: str | None) -> str | None:
     """A DOPA area code as stored on a grant (2, 4 or 6 digits), or None for "no limit"."""
     if code is None or not str(code).strip():

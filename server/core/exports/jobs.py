@@ -22,6 +22,7 @@ from exports.csvzip import write_csv_zip
 from server.core.accounts import permissions
 from server.core.exports import rows
 from server.core.exports.rows import SessionFactory
+from server.core.forms import masking
 from server.core.ground.errors import BadRequest, Conflict, NotFound
 from server.core.ground.settings import Settings
 from server.core.ground.storage import BlobStore
@@ -132,6 +133,44 @@ def export_file(export: Export) -> Path:
     return path
 
 
+def creator_masks(session: Session, export: Export, form: Form, schema: dict[str, Any]) -> frozenset[str]:
+    """Sensitive field paths to mask in this export: all of them unless its creator may read them
+    (an export is a read like any other; operator exports from the CLI are not masked)."""
+    if export.created_by_id is None:
+        return frozenset()
+    creator = session.get(User, export.created_by_id)
+    if permissions.can(session, creator, "submission.read_sensitive", form.project_id):
+        return frozenset()
+    return masking.sensitive_paths(schema)
+
+
+def _masked(source: Iterator[dict[str, Any]], paths: frozenset[str]) -> Iterator[dict[str, Any]]:
+    for row in source:
+        if paths:
+            row["values"] = masking.mask_values(row["values"], paths)
+        yield row
+
+
+def readable_export(session: Session, user: User | None, export_id: int) -> tuple[Export, Form]:
+    """An export the user may see: export.read in its project, and for an area-limited user only
+    the exports he made himself (another's export may hold other areas' rows)."""
+    export, form = get_export(session, export_id)
+    permissions.require(session, user, "export.read", form.project_id)
+    area = permissions.area_for(session, user, "export.read", form.project_id)
+    if not area.unlimited and (user is None or export.created_by_id != user.id):
+        raise NotFound(f"ไม่พบงานส่งออก {export_id} / Export {export_id} not found.")
+    return export, form
+
+
+def list_exports(session: Session, user: User | None, form: Form) -> list[Export]:
+    """The form's exports the user may see (same rule as readable_export), newest first."""
+    permissions.require(session, user, "export.read", form.project_id)
+    query = select(Export).where(Export.form_id == form.id)
+    if not permissions.area_for(session, user, "export.read", form.project_id).unlimited:
+        query = query.where(Export.created_by_id == (user.id if user is not None else -1))
+    return list(session.scalars(query.order_by(Export.created_at.desc(), Export.id.desc())))
+
+
 def creator_scope(session: Session, export: Export, form: Form) -> rows.Scope:
     """Only the rows of the creator's area go into an export made by an area-limited user (read when
     the export is built, so a narrowed grant applies to exports still queued)."""
@@ -220,6 +259,7 @@ def build_export(
         schema = form.current_version.field_schema
         form_id, xml_form_id, options = form.id, form.xml_form_id, dict(export.options or {})
         scope = creator_scope(session, export, form)
+        masks = creator_masks(session, export, form, schema)
         export.state, export.started_at, export.error = RUNNING, utcnow(), None
         export.progress_done = export.progress_total = 0
         session.commit()
@@ -235,8 +275,10 @@ def build_export(
             write_csv_zip(
                 fh,
                 schema,
-                progress.counted(rows.main_rows(sessions, form_id, scope)),
-                lambda path: progress.counted(rows.repeat_rows(sessions, form_id, path, scope)),
+                progress.counted(_masked(rows.main_rows(sessions, form_id, scope), masks)),
+                lambda path: progress.counted(
+                    _masked(rows.repeat_rows(sessions, form_id, path, scope), masks)
+                ),
                 labels=options.get("labels"),
             )
             fh.flush()

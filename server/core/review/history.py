@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
 from server.core.models import AuditEvent, Form, FormVersion, Record, RepeatRow, SubmissionVersion, User
-from server.core.review.access import submission_target, visible_submission
+from server.core.review.access import audit, submission_target, visible_submission
 from server.core.review.masking import MASK, sensitive_paths
 
 
@@ -87,7 +87,9 @@ def _mask_change(change: Change, paths: frozenset[str]) -> Change:
 def submission_versions(
     session: Session, user: User | None, form: Form, instance_id: str
 ) -> list[VersionEntry]:
-    """Every version, newest first (as ODK Central lists them), each with its changed answers."""
+    """Every version, newest first (as ODK Central lists them), each with its changed answers
+    (sensitive ones masked without submission.read_sensitive; shown unmasked, they are audited and
+    the caller commits)."""
     submission = visible_submission(session, user, form, instance_id)
     rows = session.execute(
         select(SubmissionVersion, FormVersion.version, FormVersion.field_schema, User.display_name)
@@ -110,6 +112,7 @@ def submission_versions(
     ):
         repeats.setdefault(vid, []).append((key, values))
     reveal = permissions.can(session, user, "submission.read_sensitive", form.project_id)
+    shown_sensitive: set[str] = set()
     entries: list[VersionEntry] = []
     previous: Answers | None = None
     for version, fv, schema, name in rows:
@@ -123,13 +126,25 @@ def submission_versions(
         if previous is not None and answers is not None:
             identity = _identity_paths(schema or {})
             changes = [c for c in changed_answers(previous, answers) if c.field not in identity]
+            paths = sensitive_paths(schema or {})
             if not reveal:
-                paths = sensitive_paths(schema or {})
                 changes = [_mask_change(c, paths) for c in changes]
+            else:
+                shown_sensitive |= {c.field for c in changes if c.field in paths}
         entries.append(VersionEntry(version, fv, name, processed, changes))
         if answers is not None:
             previous = answers
     entries.reverse()
+    if shown_sensitive:
+        # Changed sensitive answers shown unmasked are a sensitive read like any other (PDPA trail).
+        audit(
+            session,
+            user,
+            "submission.read_sensitive",
+            submission,
+            {"fields": sorted(shown_sensitive), "via": "versions"},
+        )
+        session.flush()
     return entries
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -93,21 +93,19 @@ def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def filter_from_params(params: Mapping[str, str | Sequence[str]]) -> SubmissionFilter:
+def filter_from_params(params: Mapping[str, Any]) -> SubmissionFilter:
     """A filter from request parameters (the API's and the web pages' query strings): since, until
     (ISO dates or date-times), submitterId, reviewState (repeated or comma-separated), flag,
     province, district, subdistrict, village, q (search). Unknown parameters are ignored."""
 
     def one(name: str) -> str | None:
-        value = params.get(name)
-        if isinstance(value, str):
-            return value.strip() or None
-        if value:
-            return str(value[0]).strip() or None
-        return None
+        value: Any = params.get(name)
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else None
+        return str(value).strip() or None if value is not None else None
 
     raw_states = params.get("reviewState") or ()
-    state_list = [raw_states] if isinstance(raw_states, str) else list(raw_states)
+    state_list = list(raw_states) if isinstance(raw_states, (list, tuple)) else [raw_states]
     review_states = tuple(s.strip() for v in state_list for s in str(v).split(",") if s.strip())
     unknown = [s for s in review_states if s not in REVIEW_STATE_NAMES]
     if unknown:

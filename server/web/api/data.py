@@ -156,17 +156,13 @@ def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
 
 @bp.get("/exports/<int:export_id>")
 def get_export(export_id: int) -> Response:
-    user = api_user()
-    export, form = jobs.get_export(db(), export_id)
-    permissions.require(db(), user, "export.read", form.project_id)
+    export, form = jobs.readable_export(db(), api_user(), export_id)
     return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>/download")
 def download_export(export_id: int) -> Response:
-    user = api_user()
-    export, form = jobs.get_export(db(), export_id)
-    permissions.require(db(), user, "export.read", form.project_id)
+    export, form = jobs.readable_export(db(), api_user(), export_id)
     path = jobs.export_file(export)
     return send_file(
         path,

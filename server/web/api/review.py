@@ -140,7 +140,9 @@ def add_comment(project_id: int, xml_form_id: str, instance_id: str) -> Response
 @bp.get(f"{_SUBMISSION}/versions")
 def list_versions(project_id: int, xml_form_id: str, instance_id: str) -> Response:
     user, form = _form(project_id, xml_form_id)
-    return jsonify([version_json(e) for e in history.submission_versions(db(), user, form, instance_id)])
+    entries = history.submission_versions(db(), user, form, instance_id)
+    db().commit()  # keeps the audit event of changed sensitive answers shown unmasked
+    return jsonify([version_json(e) for e in entries])
 
 
 @bp.get(f"{_SUBMISSION}/audits")
@@ -232,6 +234,24 @@ def grid(project_id: int, xml_form_id: str) -> Response:
         for c in dashboard.map_grid(db(), user, form, _filter(), cell_degrees=cell)
     ]
     return jsonify({"type": "FeatureCollection", "features": features})
+
+
+@bp.get("/projects/<int:project_id>/dashboard/forms")
+def project_forms(project_id: int) -> Response:
+    """Per form: submissions in total, today, this week (Thai days) and the last submission's time."""
+    user = api_user()
+    return jsonify(
+        [
+            {
+                "xmlFormId": s.xml_form_id,
+                "submissions": s.total,
+                "today": s.today,
+                "thisWeek": s.this_week,
+                "lastSubmission": iso(s.last_submission_at),
+            }
+            for s in dashboard.form_summaries(db(), user, project_id)
+        ]
+    )
 
 
 def register(app: Flask) -> None:

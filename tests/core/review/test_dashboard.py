@@ -101,3 +101,23 @@ def test_aggregates_follow_the_filter_and_the_area(services: Services, world: Wo
             (CHATURAT.village, 2)
         ]
         assert dashboard.flags_by_kind(session, manager, form, only) == []
+
+
+def test_form_summaries_for_the_home_page(services: Services, world: World) -> None:
+    _seed(services, world)
+    now = T0 + timedelta(hours=51)
+    thai = [(T0 + timedelta(hours=p[4] + 7)) for p in PLAN]
+    today = (now + timedelta(hours=7)).date()
+    monday = today - timedelta(days=today.weekday())
+    with services.db.session() as session:
+        mine = dashboard.form_summaries(
+            session, session.get(User, world.manager.id), world.project.id, now=now
+        )
+        area = dashboard.form_summaries(
+            session, session.get(User, world.district_supervisor.id), world.project.id, now=now
+        )
+    assert [(s.xml_form_id, s.total) for s in mine] == [("review_household", len(PLAN))]
+    assert mine[0].today == sum(t.date() == today for t in thai)
+    assert mine[0].this_week == sum(t.date() >= monday for t in thai)
+    assert mine[0].last_submission_at == T0 + timedelta(hours=max(p[4] for p in PLAN))
+    assert area[0].total == sum(p[2] == PHRA_NAKHON for p in PLAN)

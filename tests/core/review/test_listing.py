@@ -149,3 +149,28 @@ def test_sensitive_answers_are_masked_and_unmasked_reads_are_audited(
         ).all()
         assert [(e.actor_id, e.details["instanceId"]) for e in events] == [(world.manager.id, "uuid:a")]
         assert "/data/members/nid" in events[0].details["fields"]
+
+
+def test_filter_parameters_as_the_api_and_pages_send_them() -> None:
+    found = listing.filter_from_params(
+        {
+            "since": ["2026-11-01"],
+            "until": "2026-11-30",
+            "reviewState": ["approved,received"],
+            "submitterId": 7,
+            "district": "1001",
+            "q": "  สมชาย ",
+            "flag": "",
+            "unknown": "x",
+        }
+    )
+    assert found.since is not None and found.since.isoformat() == "2026-11-01T00:00:00+07:00"
+    assert (
+        found.until is not None and found.until.isoformat() == "2026-12-01T00:00:00+07:00"
+    )  # whole last day
+    assert found.review_states == ("approved", "received") and found.submitter_id == 7
+    assert (found.district_code, found.search, found.flag_code) == ("1001", "สมชาย", None)
+    assert listing.filter_from_params({"since": "2026-11-02T01:00:00Z"}).since == T0
+    for bad in ({"reviewState": "done"}, {"since": "yesterday"}, {"submitterId": "me"}):
+        with pytest.raises(BadRequest):
+            listing.filter_from_params(bad)

@@ -10,6 +10,7 @@ from server.core.ground.services import Services
 from server.core.models import AuditEvent, Comment, Form, Submission, User
 from server.core.review import comments, history, states
 from server.core.review.listing import SubmissionFilter
+from server.core.review.masking import MASK
 from tests.core.review.conftest import World
 from tests.core.review.support import DUSIT, PHRA_NAKHON, household_xml, submit
 
@@ -105,6 +106,24 @@ def test_an_edit_through_intake_sets_edited_and_history_shows_the_changed_answer
         changed = {c.path: (c.before, c.after) for c in entries[0].changes}
         assert changed == {"/data/rooms": (3, 4), "/members[2]/first_name": ("สมหญิง", "สมศรี")}
         assert entries[1].changes == []
+    edit2 = household_xml(
+        "uuid:a3",
+        rooms=4,
+        religion="คริสต์",
+        deprecated_id="uuid:a2",
+        members=(("สมชาย", "1101700207030"), ("สมศรี", "3100600123450")),
+    )
+    submit(services, world.project.id, world.collector, edit2)
+    with services.db.session() as session:
+        form = _form(session, world)
+        masked = history.submission_versions(session, _user(session, world.supervisor), form, "uuid:a")
+        assert {c.path: (c.before, c.after) for c in masked[0].changes} == {"/data/religion": (MASK, MASK)}
+        shown = history.submission_versions(session, _user(session, world.manager), form, "uuid:a")
+        assert {c.path: (c.before, c.after) for c in shown[0].changes} == {"/data/religion": ("พุทธ", "คริสต์")}
+        reads = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "submission.read_sensitive")
+        ).all()
+        assert [(r.actor_id, r.details["fields"]) for r in reads] == [(world.manager.id, ["/data/religion"])]
 
 
 def test_bulk_review_by_ids_and_by_filter_in_one_go(services: Services, world: World) -> None:

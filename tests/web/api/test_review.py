@@ -161,6 +161,15 @@ def test_an_area_supervisor_sees_reviews_and_exports_only_his_district(api: Api)
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         main = archive.read("review_household.csv").decode("utf-8-sig")
     assert "uuid:pn" in main and "uuid:du" not in main
+    # Someone else's export may hold other districts: not his to see.
+    full = api.client.post(api.base() + "/exports", json={"format": "csv"}, headers=api.headers["manager"])
+    build_export_job(api.services, full.get_json()["id"])
+    for suffix in ("", "/download"):
+        assert api.client.get(f"/v1/exports/{full.get_json()['id']}{suffix}", headers=area).status_code == 404
+    assert (
+        api.client.get(f"/v1/exports/{full.get_json()['id']}", headers=api.headers["viewer"]).status_code
+        == 200
+    )
 
 
 def test_sensitive_answers_are_masked_in_the_api_for_supervisors(api: Api) -> None:
@@ -190,6 +199,9 @@ def test_dashboard_endpoints(api: Api) -> None:
     assert api.client.get(api.base() + "/dashboard/grid?cell=abc", headers=h).status_code == 400
     limited = api.client.get(api.base() + "/dashboard/points?limit=1", headers=h).get_json()
     assert len(limited["features"]) == 1
+    home = api.client.get(f"/v1/projects/{api.project.id}/dashboard/forms", headers=h).get_json()
+    assert [(f["xmlFormId"], f["submissions"]) for f in home] == [("review_household", 2)]
+    assert home[0]["lastSubmission"].endswith("Z")
 
 
 # Expected status per route for: admin, manager, supervisor, supervisor_area, collector, viewer, anon.
@@ -233,3 +245,13 @@ def test_authorisation_matrix_over_roles_and_projects(api: Api) -> None:
             assert other.status_code == want, (method, other_path, role, other.get_json())
             if role != "admin":
                 assert "uuid:elsewhere" not in other.get_data(as_text=True)
+
+
+def test_project_dashboard_matrix(api: Api) -> None:
+    for role, status in zip(ROLES, READ, strict=True):
+        own = api.client.get(f"/v1/projects/{api.project.id}/dashboard/forms", headers=api.headers[role])
+        assert own.status_code == status, role
+        other = api.client.get(f"/v1/projects/{api.other.id}/dashboard/forms", headers=api.headers[role])
+        assert other.status_code == {"admin": 200, "anon": 401}.get(role, 403), role
+        if role == "supervisor_area":
+            assert own.get_json()[0]["submissions"] == 1
