@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.core.ground.cache import watch_changes
 from server.core.ground.settings import Settings
 
 
@@ -38,6 +39,7 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        watch_changes(self.sessions)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
