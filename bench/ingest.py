@@ -282,15 +282,15 @@ def cpu_of(pids: list[int]) -> dict[int, int]:
 class CpuMeter:
     """CPU ticks of the server tree (process sessions), PostgreSQL backends of one database, redis-server."""
 
-    def __init__(self, sessions: set[int], pg_backends: Callable[[], list[int]], redis_pid: int | None) -> None:
-        self.sessions, self.pg_backends, self.redis_pid = sessions, pg_backends, redis_pid
+    def __init__(self, sessions: dict[str, int], pg_backends: Callable[[], list[int]], redis_pid: int | None) -> None:
+        self.parts, self.pg_backends, self.redis_pid = sessions, pg_backends, redis_pid
+        self.sessions = set(sessions.values())
 
     def sample(self) -> dict[str, dict[int, int]]:
-        return {
-            "server": cpu_of(session_pids(self.sessions)),
-            "postgres": cpu_of(self.pg_backends()),
-            "redis": cpu_of([self.redis_pid] if self.redis_pid else []),
-        }
+        out = {name: cpu_of(session_pids({sid})) for name, sid in self.parts.items()}
+        out["postgres"] = cpu_of(self.pg_backends())
+        out["redis"] = cpu_of([self.redis_pid] if self.redis_pid else [])
+        return out
 
     @staticmethod
     def delta(before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]) -> dict[str, float]:
@@ -415,7 +415,7 @@ def start_production(args: argparse.Namespace, data_dir: Path) -> Deployment:
             return [int(r[0]) for r in conn.execute(text(
                 "select pid from pg_stat_activity where datname = :d and pid <> pg_backend_pid()"), {"d": args.pg_db})]
 
-    meter = CpuMeter({web.pid, worker.pid}, backends, redis.proc.pid if redis.proc else None)
+    meter = CpuMeter({"web": web.pid, "worker": worker.pid}, backends, redis.proc.pid if redis.proc else None)
     return Deployment(submit_token, submit_digest, "bench_phone", backlog, meter, [web, worker],
                       "chumchon web + chumchon worker, PostgreSQL + private redis-server", redis)
 
@@ -444,7 +444,7 @@ def start_embedded(args: argparse.Namespace, data_dir: Path) -> Deployment:
         finally:
             conn.close()
 
-    meter = CpuMeter({serve.pid}, list, None)
+    meter = CpuMeter({"serve": serve.pid}, list, None)
     return Deployment(submit_token, submit_digest, "bench_phone", backlog, meter, [serve],
                       "chumchon serve, embedded default (SQLite + kombu SQLAlchemy broker)")
 
@@ -529,7 +529,7 @@ def main() -> None:
             soak(dep, args.soak, 32)
             return
         print(f"{'auth':>6} {'clients':>7} {'run':>3} {'subs':>5} {'acc/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} "
-              f"{'err':>4} {'drain s':>7} {'cpu ms/sub: server':>18} {'pg':>5} {'redis':>5} {'total':>6}")
+              f"{'err':>4} {'drain s':>7}  CPU ms per submission")
         summary: dict[tuple[str, int], list[LevelResult]] = {}
         for clients in (int(c) for c in args.levels.split(",")):
             for run in range(runs):
@@ -539,8 +539,8 @@ def main() -> None:
                     per = {k: 1000 * v / max(1, r.accepted) for k, v in r.cpu.items()}
                     print(f"{auth:>6} {clients:>7} {run + 1:>3} {r.accepted:>5} {r.accepted / r.seconds:>7.1f} "
                           f"{r.pct(0.5):>6.0f} {r.pct(0.95):>6.0f} {r.pct(0.99):>6.0f} {r.errors:>4} "
-                          f"{r.drained_at - r.last_201:>7.2f} {per['server']:>18.2f} {per['postgres']:>5.2f} "
-                          f"{per['redis']:>5.2f} {sum(per.values()):>6.2f}", flush=True)
+                          f"{r.drained_at - r.last_201:>7.2f}  " + " ".join(f"{k} {v:.2f}" for k, v in per.items())
+                          + f" total {sum(per.values()):.2f}", flush=True)
         if runs > 1:
             print("medians:")
             for (auth, clients), results in summary.items():

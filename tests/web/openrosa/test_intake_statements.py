@@ -16,7 +16,7 @@ __all__ = ["form", "url"]  # fixtures
 
 # A new submission without attachments: the cache check, the two inserts, the current-version update
 # and the commit; on PostgreSQL the driver's BEGIN is not a statement here.
-MAX_STATEMENTS = 5
+MAX_STATEMENTS = 4
 
 
 @contextmanager
