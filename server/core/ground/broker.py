@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_SUBMISSION = "submissions.process"  # one version by id (older messages; `reprocess` style)
 PROCESS_PENDING = "submissions.process_pending"  # claim and process everything waiting, in batches
-WAKE_INTERVAL = 0.1
+WAKE_INTERVAL = 0.5
 SWEEP = "submissions.sweep"
 BUILD_EXPORT = "exports.build"
 

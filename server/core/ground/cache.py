@@ -13,7 +13,7 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.models import CACHE_EPOCH_ID, CacheEpoch, Form, FormVersion, Project, RoleGrant, User
@@ -76,9 +76,12 @@ def _bump_epoch_on_change(session: Session, _flush_context: Any) -> None:
     if transaction is not None and session.info.get(_BUMPED) is transaction:
         return
     if any(isinstance(obj, WATCHED) for obj in chain(session.new, session.dirty, session.deleted)):
-        session.connection().execute(
+        conn = session.connection()
+        bumped = conn.execute(
             update(CacheEpoch).where(CacheEpoch.id == CACHE_EPOCH_ID).values(value=CacheEpoch.value + 1)
         )
+        if bumped.rowcount == 0:  # the row was lost (a truncated or hand-restored table): start it again
+            conn.execute(insert(CacheEpoch).values(id=CACHE_EPOCH_ID, value=1))
         session.info[_BUMPED] = transaction
 
 
