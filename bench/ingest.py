@@ -165,7 +165,7 @@ class Client:
         for _ in range(3):
             if self.digest_user:
                 headers["Authorization"] = self._auth_header("POST")
-            status, _, header = self._request("POST", body, headers)
+            status, _, _challenge = self._request("POST", body, headers)
             if status == 401 and self.digest_user:
                 self.nonce = None  # stale nonce: challenge again, as Collect does
                 continue
@@ -544,7 +544,9 @@ def main() -> None:
         if runs > 1:
             print("medians:")
             for (auth, clients), results in summary.items():
-                med = lambda f: statistics.median(f(r) for r in results)  # noqa: E731
+                def med(f: Callable[[LevelResult], float], results: list[LevelResult] = results) -> float:
+                    return statistics.median(f(r) for r in results)
+
                 print(f"{auth:>6} {clients:>7} acc/s {med(lambda r: r.accepted / r.seconds):7.1f} "
                       f"p50 {med(lambda r: r.pct(0.5)):5.0f} p99 {med(lambda r: r.pct(0.99)):5.0f} "
                       f"drain {med(lambda r: r.drained_at - r.last_201):5.2f}s "

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from server.core.ground.db import make_engine
 from server.core.models import utcnow
 from server.core.submissions.batches import claim_batch
-from tests.live.harness import ROOT, free_port, start_serve, wait_until
+from tests.live.harness import ROOT, start_serve, wait_until
 from tests.live.submissions import kitchen_sink_xml
 from tests.live.test_collect_protocol import OR_HEADERS, publish_kitchen_sink
 from tests.live.test_durability import collector_submission_url, counts

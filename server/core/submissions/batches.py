@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from server.core.ground.cache import LookupCache
@@ -41,6 +41,7 @@ BATCH_SIZE = 100
 LEASE_SECONDS = 10.0  # longer than a batch takes; the worst-case delay after a worker is killed
 
 SV = SubmissionVersion
+_SV_TABLE = cast(Table, SubmissionVersion.__table__)
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,8 @@ def write_batch(
             session.execute(insert(QualityFlag), flags)
         extra = sorted({k for c in done for k in c.version_values})
         session.connection().execute(
-            update(SV.__table__)
-            .where(SV.__table__.c.id == bindparam("vid"))
+            update(_SV_TABLE)
+            .where(_SV_TABLE.c.id == bindparam("vid"))
             .values(
                 processing_state=PROCESSED,
                 processing_error=None,

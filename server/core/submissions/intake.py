@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -270,7 +270,8 @@ def _accept_once(
 
 
 # Built once: statement construction and cache-key generation cost more CPU than the round trip.
-_SUB, _VER = Submission.__table__, SubmissionVersion.__table__
+_SUB = cast(Table, Submission.__table__)
+_VER = cast(Table, SubmissionVersion.__table__)
 _INSERT_SUBMISSION = insert(_SUB).returning(_SUB.c.id)
 _INSERT_VERSION = insert(_VER).returning(_VER.c.id)
 _SET_CURRENT_VERSION = (
@@ -341,7 +342,7 @@ def _accept_new(
                    content_type=(content_type or "application/octet-stream")[:127])
         stored.append(name)
     if rows:
-        session.execute(insert(Attachment.__table__), list(rows.values()))
+        session.execute(insert(cast(Table, Attachment.__table__)), list(rows.values()))
     missing = [name for name, row in rows.items() if row["blob_sha256"] is None]
     return IntakeResult(
         status=201,

@@ -21,7 +21,7 @@ from tests.web.openrosa.test_submission import post, submission_xml
 
 
 @pytest.fixture
-def other_app(settings: Settings, project) -> Iterator[Flask]:  # noqa: ANN001
+def other_app(settings: Settings, project) -> Iterator[Flask]:
     svc = build_services(settings, tasks=RecordingSender())
     app = create_app(svc)
     app.testing = True
@@ -35,7 +35,7 @@ def _close_form(services: Services) -> None:
         publishing.set_form_state(session, form, "closed")
 
 
-def test_a_form_closed_elsewhere_is_refused_at_once(app, other_app, services, collector) -> None:  # noqa: ANN001
+def test_a_form_closed_elsewhere_is_refused_at_once(app, other_app, services, collector) -> None:
     with services.db.session() as session:
         add_form(session, 1)
     url = f"/key/{collector.collect_token}/projects/1/submission"
@@ -47,7 +47,7 @@ def test_a_form_closed_elsewhere_is_refused_at_once(app, other_app, services, co
     assert "ปิดรับข้อมูล" in refused.get_data(as_text=True)
 
 
-def test_a_collector_deactivated_elsewhere_is_refused_at_once(app, other_app, services, collector) -> None:  # noqa: ANN001
+def test_a_collector_deactivated_elsewhere_is_refused_at_once(app, other_app, services, collector) -> None:
     with services.db.session() as session:
         add_form(session, 1)
     url = f"/key/{collector.collect_token}/projects/1/submission"
@@ -62,7 +62,7 @@ def test_a_collector_deactivated_elsewhere_is_refused_at_once(app, other_app, se
     assert "ใช้ไม่ได้แล้ว" in refused.get_data(as_text=True)
 
 
-def test_a_version_published_elsewhere_is_accepted_at_once(app, other_app, services, collector) -> None:  # noqa: ANN001
+def test_a_version_published_elsewhere_is_accepted_at_once(app, other_app, services, collector) -> None:
     with services.db.session() as session:
         add_form(session, 1)
     url = f"/key/{collector.collect_token}/projects/1/submission"
