@@ -235,7 +235,7 @@ def process_pending(
     lease_seconds: float = LEASE_SECONDS,
     max_versions: int | None = None,
 ) -> dict[str, int]:
-    """Claim, convert and write batches until nothing is waiting (or max_versions were claimed)."""
+    """Claim, convert and write batches while they come back full (a backlog), up to max_versions."""
     totals = {PROCESSED: 0, FAILED: 0, "lost": 0}
     claimed = 0
     while max_versions is None or claimed < max_versions:
@@ -252,4 +252,8 @@ def process_pending(
             session.commit()
         for key, n in counts.items():
             totals[key] += n
+        if len(claim.versions) < batch_size:
+            # Not a backlog: stop rather than chase arrivals one by one. Every submission committed
+            # meanwhile is followed by its own wake-up (sent after its commit), which claims it.
+            break
     return totals
