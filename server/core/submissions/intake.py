@@ -274,6 +274,7 @@ _SUB = cast(Table, Submission.__table__)
 _VER = cast(Table, SubmissionVersion.__table__)
 _INSERT_SUBMISSION = insert(_SUB).returning(_SUB.c.id)
 _INSERT_VERSION = insert(_VER).returning(_VER.c.id)
+_INSERT_ATTACHMENTS = insert(cast(Table, Attachment.__table__))
 _SET_CURRENT_VERSION = (
     update(_SUB).where(_SUB.c.id == bindparam("sid")).values(current_version_id=bindparam("vid"))
 )
@@ -298,12 +299,13 @@ def _accept_new(
     on the careful path."""
     now = utcnow()
     submitter_id = user.id if user else None
-    submission_id = session.execute(
+    conn = session.connection()  # Core on the session's transaction: no ORM execution overhead
+    submission_id = conn.execute(
         _INSERT_SUBMISSION,
         {"form_id": form.id, "instance_id": parsed.instance_id, "submitter_id": submitter_id,
          "created_at": now, "updated_at": now},
     ).scalar_one()
-    version_id = session.execute(
+    version_id = conn.execute(
         _INSERT_VERSION,
         {
             "submission_id": submission_id,
@@ -326,7 +328,7 @@ def _accept_new(
             "processing_attempts": 0,
         },
     ).scalar_one()
-    session.execute(_SET_CURRENT_VERSION, {"sid": submission_id, "vid": version_id})
+    conn.execute(_SET_CURRENT_VERSION, {"sid": submission_id, "vid": version_id})
     rows: dict[str, dict[str, object]] = {
         name: {"submission_version_id": version_id, "name": name, "blob_sha256": None, "size": None,
                "content_type": None, "received_at": None}
@@ -342,7 +344,7 @@ def _accept_new(
                    content_type=(content_type or "application/octet-stream")[:127])
         stored.append(name)
     if rows:
-        session.execute(insert(cast(Table, Attachment.__table__)), list(rows.values()))
+        conn.execute(_INSERT_ATTACHMENTS, list(rows.values()))
     missing = [name for name, row in rows.items() if row["blob_sha256"] is None]
     return IntakeResult(
         status=201,
