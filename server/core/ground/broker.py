@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_SUBMISSION = "submissions.process"  # one version by id (older messages; `reprocess` style)
 PROCESS_PENDING = "submissions.process_pending"  # claim and process everything waiting, in batches
-WAKE_INTERVAL = 0.5
+WAKE_INTERVAL = 0.5  # seconds: bigger batches for the worker, well inside the processing-lag goal
 SWEEP = "submissions.sweep"
 BUILD_EXPORT = "exports.build"
 
@@ -61,7 +61,10 @@ class WakeCoalescer:
                     self._cond.wait()
                 tasks, self._pending = self._pending, set()
             for task in sorted(tasks):
-                self._send(task)
+                try:
+                    self._send(task)
+                except Exception:  # never let the thread die: the sweeper covers a lost wake-up
+                    log.warning("could not send wake-up %s", task, exc_info=True)
             time.sleep(self._interval)  # calls meanwhile gather into the next send
 
 
