@@ -471,18 +471,11 @@ def soak(dep: Deployment, seconds: float, clients: int) -> None:
 
     def report() -> None:
         while not stop.wait(30):
-            pids = session_pids(dep.meter.sessions) + dep.meter.pg_backends() + (
-                [dep.meter.redis_pid] if dep.meter.redis_pid else [])
-            rss = {}
-            for pid in pids:
-                st = _stat(pid)
-                if st:
-                    try:
-                        name = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:40]
-                    except OSError:
-                        name = str(pid)
-                    rss[f"{pid}:{name.split()[-1] if name else pid}"] = st[2] / 2**20
-            print(f"  t={time.perf_counter() - t0:5.0f}s backlog={dep.backlog():5d} rss=" +
+            labelled = [(f"{name}:{pid}", pid) for name, sid in dep.meter.parts.items() for pid in session_pids({sid})]
+            labelled += [(f"pg:{pid}", pid) for pid in dep.meter.pg_backends()]
+            labelled += [(f"redis:{dep.meter.redis_pid}", dep.meter.redis_pid)] if dep.meter.redis_pid else []
+            rss = {label: st[2] / 2**20 for label, pid in labelled if (st := _stat(pid)) is not None}
+            print(f"  t={time.perf_counter() - t0:5.0f}s backlog={dep.backlog():5d} RSS MiB: " +
                   " ".join(f"{k}={v:.0f}" for k, v in sorted(rss.items())), flush=True)
 
     reporter = threading.Thread(target=report, daemon=True)
