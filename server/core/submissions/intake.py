@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from server.core.ground.filenames import is_safe_file_name
 from server.core.ground.storage import BlobStore
 from server.core.models import Attachment, Submission, SubmissionVersion, User, utcnow
 from server.core.models.submissions import RECEIVED
+from server.core.submissions import new_rows
 from server.core.submissions.lookups import FormInfo, FormVersionInfo, find_form, find_form_version
 from server.core.submissions.xmlsafe import SubmissionXml, parse_submission, values_at_paths
 
@@ -269,17 +270,6 @@ def _accept_once(
     )
 
 
-# Built once: statement construction and cache-key generation cost more CPU than the round trip.
-_SUB = cast(Table, Submission.__table__)
-_VER = cast(Table, SubmissionVersion.__table__)
-_INSERT_SUBMISSION = insert(_SUB).returning(_SUB.c.id)
-_INSERT_VERSION = insert(_VER).returning(_VER.c.id)
-_INSERT_ATTACHMENTS = insert(cast(Table, Attachment.__table__))
-_SET_CURRENT_VERSION = (
-    update(_SUB).where(_SUB.c.id == bindparam("sid")).values(current_version_id=bindparam("vid"))
-)
-
-
 def _accept_new(
     session: Session,
     blobs: BlobStore,
@@ -294,67 +284,30 @@ def _accept_new(
     user_agent: str | None,
     is_incomplete: bool,
 ) -> IntakeResult:
-    """The common case, a new submission: three statements (plus one for its attachments), no ORM
-    unit of work. A duplicate instanceID fails here on the unique constraints, and the caller retries
-    on the careful path."""
-    now = utcnow()
-    submitter_id = user.id if user else None
-    conn = session.connection()  # Core on the session's transaction: no ORM execution overhead
-    submission_id = conn.execute(
-        _INSERT_SUBMISSION,
-        {"form_id": form.id, "instance_id": parsed.instance_id, "submitter_id": submitter_id,
-         "created_at": now, "updated_at": now},
-    ).scalar_one()
-    version_id = conn.execute(
-        _INSERT_VERSION,
-        {
-            "submission_id": submission_id,
-            "form_id": form.id,
-            "form_version_id": form_version.id,
-            "instance_id": parsed.instance_id,
-            "deprecated_id": None,
-            "instance_name": parsed.instance_name,
-            "current": True,
-            # The raw XML is committed in the row itself: one durable write (the database's commit)
-            # instead of a file, its fsync and its directory's fsync per submission.
-            "xml": xml,
-            "xml_sha256": hashlib.sha256(xml).hexdigest(),
-            "xml_size": len(xml),
-            "device_id": (device_id or None) and device_id[:255],
-            "user_agent": (user_agent or None) and user_agent[:255],
-            "submitter_id": submitter_id,
-            "received_at": now,
-            "processing_state": RECEIVED,
-            "processing_attempts": 0,
-        },
-    ).scalar_one()
-    conn.execute(_SET_CURRENT_VERSION, {"sid": submission_id, "vid": version_id})
-    rows: dict[str, dict[str, object]] = {
-        name: {"submission_version_id": version_id, "name": name, "blob_sha256": None, "size": None,
-               "content_type": None, "received_at": None}
-        for name in expected_files(parsed, form_version.binary_paths)
-    }
-    stored: list[str] = []
-    for name, content_type, content in files:
-        row = rows.get(name)
-        if row is None:
-            continue  # as ODK Central: parts no field references are not kept
-        blob = blobs.put_bytes(content) if isinstance(content, bytes) else blobs.put_stream(cast(BinaryIO, content))
-        row.update(blob_sha256=blob.sha256, size=blob.size, received_at=now,
-                   content_type=(content_type or "application/octet-stream")[:127])
-        stored.append(name)
-    if rows:
-        conn.execute(_INSERT_ATTACHMENTS, list(rows.values()))
-    missing = [name for name, row in rows.items() if row["blob_sha256"] is None]
+    """The common case, a new submission, on the fast path (server.core.submissions.new_rows). A
+    duplicate instanceID fails there on the unique constraints, and the caller retries carefully."""
+    rows = new_rows.insert_new_submission(
+        session.connection(),
+        blobs,
+        form_id=form.id,
+        form_version_id=form_version.id,
+        parsed=parsed,
+        xml=xml,
+        expected=expected_files(parsed, form_version.binary_paths),
+        files=files,
+        submitter_id=user.id if user else None,
+        device_id=device_id,
+        user_agent=user_agent,
+    )
     return IntakeResult(
         status=201,
-        message=_success_message(created=True, missing=missing, is_incomplete=is_incomplete),
-        submission_id=submission_id,
-        version_id=version_id,
+        message=_success_message(created=True, missing=rows.missing, is_incomplete=is_incomplete),
+        submission_id=rows.submission_id,
+        version_id=rows.version_id,
         created=True,
         enqueue=True,
-        stored_files=stored,
-        missing_files=missing,
+        stored_files=rows.stored,
+        missing_files=rows.missing,
     )
 
 
