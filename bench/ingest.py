@@ -335,8 +335,11 @@ def _start(env: dict[str, str], args: list[str], log: Path) -> subprocess.Popen[
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout
+    done = subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"chumchon {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
 
 
 def _wait_http(base: str) -> None:
