@@ -80,33 +80,47 @@ def form_markdown() -> str:
         kind = "text" if i % 2 == 0 else "integer"
         rows.append(f"| | {kind} | m{i} | สมาชิก {i} | Member {i} |")
     rows.append("| | end repeat | | | |")
-    rows += ["| choices |", "| | list_name | name | label::Thai (th) | label::English (en) |",
-             "| | yn | 1 | ใช่ | Yes |", "| | yn | 2 | ไม่ใช่ | No |",
-             "| settings |", "| | form_id | version | form_title | default_language |",
-             "| | bench_household | 1 | แบบทดสอบความเร็ว | Thai (th) |"]
+    rows += [
+        "| choices |",
+        "| | list_name | name | label::Thai (th) | label::English (en) |",
+        "| | yn | 1 | ใช่ | Yes |",
+        "| | yn | 2 | ไม่ใช่ | No |",
+        "| settings |",
+        "| | form_id | version | form_title | default_language |",
+        "| | bench_household | 1 | แบบทดสอบความเร็ว | Thai (th) |",
+    ]
     return "\n".join(rows) + "\n"
 
 
 def submission_xml(n: int) -> bytes:
-    parts = ["<?xml version='1.0' encoding='UTF-8' ?>",
-             '<data xmlns:jr="http://openrosa.org/javarosa" id="bench_household" version="1">']
+    parts = [
+        "<?xml version='1.0' encoding='UTF-8' ?>",
+        '<data xmlns:jr="http://openrosa.org/javarosa" id="bench_household" version="1">',
+    ]
     parts += [f"<t{i}>บ้านเลขที่ {n} หมู่ {i}</t{i}>" for i in range(MAIN_TEXT)]
     parts += [f"<n{i}>{(n + i) % 97}</n{i}>" for i in range(MAIN_INT)]
     parts += [f"<s{i}>{1 + (n + i) % 2}</s{i}>" for i in range(MAIN_SELECT)]
     parts += [f"<d{i}>{n % 50}.{i}5</d{i}>" for i in range(MAIN_DECIMAL)]
     parts += [f"<dt{i}>2026-0{1 + i}-1{i}</dt{i}>" for i in range(MAIN_DATE)]
     for m in range(MEMBERS):
-        fields = "".join(f"<m{i}>สมชาย {m}</m{i}>" if i % 2 == 0 else f"<m{i}>{20 + m + i}</m{i}>"
-                         for i in range(MEMBER_FIELDS))
+        fields = "".join(
+            f"<m{i}>สมชาย {m}</m{i}>" if i % 2 == 0 else f"<m{i}>{20 + m + i}</m{i}>"
+            for i in range(MEMBER_FIELDS)
+        )
         parts.append(f"<members>{fields}</members>")
     parts.append(f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>")
     return "".join(parts).encode("utf-8")
 
 
 def multipart_body(xml: bytes) -> bytes:
-    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; "
-            f"filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n").encode() + xml + \
-        f"\r\n--{BOUNDARY}--\r\n".encode()
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
+            f'filename="submission.xml"\r\nContent-Type: text/xml\r\n\r\n'
+        ).encode()
+        + xml
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
 
 
 # --------------------------------------------------------------------------- clients
@@ -157,12 +171,17 @@ class Client:
         nc = f"{self.nc:08x}"
         ha2 = _md5(f"{method}:{self.path}")
         response = _md5(f"{self.ha1}:{self.nonce}:{nc}:{self.cnonce}:auth:{ha2}")
-        return (f'Digest username="{self.digest_user}", realm="chumchon", nonce="{self.nonce}", uri="{self.path}", '
-                f'qop=auth, nc={nc}, cnonce="{self.cnonce}", response="{response}", algorithm=MD5')
+        return (
+            f'Digest username="{self.digest_user}", realm="chumchon", nonce="{self.nonce}", uri="{self.path}", '
+            f'qop=auth, nc={nc}, cnonce="{self.cnonce}", response="{response}", algorithm=MD5'
+        )
 
     def submit(self, body: bytes) -> int:
-        headers = {"X-OpenRosa-Version": "1.0", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-                   "User-Agent": "org.odk.collect.android/bench"}
+        headers = {
+            "X-OpenRosa-Version": "1.0",
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "User-Agent": "org.odk.collect.android/bench",
+        }
         for _ in range(3):
             if self.digest_user:
                 headers["Authorization"] = self._auth_header("POST")
@@ -192,8 +211,14 @@ class LevelResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
 
-def run_level(url: str, clients: int, count: int, digest_user: str | None, seconds: float | None = None,
-              on_tick: Callable[[int], None] | None = None) -> LevelResult:
+def run_level(
+    url: str,
+    clients: int,
+    count: int,
+    digest_user: str | None,
+    seconds: float | None = None,
+    on_tick: Callable[[int], None] | None = None,
+) -> LevelResult:
     """count submissions (or as many as fit in `seconds`) from `clients` threads."""
     bodies = [multipart_body(submission_xml(i)) for i in range(count)]
     lock = threading.Lock()
@@ -212,7 +237,9 @@ def run_level(url: str, clients: int, count: int, digest_user: str | None, secon
         while True:
             with lock:
                 i = next_index[0]
-                if (deadline is None and i >= count) or (deadline is not None and time.perf_counter() > deadline):
+                if (deadline is None and i >= count) or (
+                    deadline is not None and time.perf_counter() > deadline
+                ):
                     return
                 next_index[0] += 1
             body = bodies[i % count] if deadline is None else multipart_body(submission_xml(i))
@@ -254,7 +281,7 @@ def _stat(pid: int) -> tuple[int, int, int] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return int(fields[3]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE
 
 
@@ -283,7 +310,9 @@ def cpu_of(pids: list[int]) -> dict[int, int]:
 class CpuMeter:
     """CPU ticks of the server tree (process sessions), PostgreSQL backends of one database, redis-server."""
 
-    def __init__(self, sessions: dict[str, int], pg_backends: Callable[[], list[int]], redis_pid: int | None) -> None:
+    def __init__(
+        self, sessions: dict[str, int], pg_backends: Callable[[], list[int]], redis_pid: int | None
+    ) -> None:
         self.parts, self.pg_backends, self.redis_pid = sessions, pg_backends, redis_pid
         self.sessions = set(sessions.values())
 
@@ -330,13 +359,20 @@ class Deployment:
 
 
 def _start(env: dict[str, str], args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise RuntimeError(f"chumchon {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -351,8 +387,14 @@ def _wait_http(base: str) -> None:
     wait_until(up, 90, "the web server")
 
 
-def _api(base: str, method: str, path: str, token: str | None = None, body: bytes = b"",
-         ctype: str = "application/json") -> dict[str, object]:
+def _api(
+    base: str,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: bytes = b"",
+    ctype: str = "application/json",
+) -> dict[str, object]:
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     headers = {"Content-Type": ctype}
@@ -368,15 +410,30 @@ def _api(base: str, method: str, path: str, token: str | None = None, body: byte
 
 def _prepare(base: str, admin_password: str, env: dict[str, str]) -> tuple[str, str]:
     """Publish the bench form; create a collector (token URL) and a Digest account. Returns both URLs."""
-    token = str(_api(base, "POST", "/v1/sessions", body=json.dumps({"email": "admin", "password": admin_password}).encode())["token"])
+    token = str(
+        _api(
+            base,
+            "POST",
+            "/v1/sessions",
+            body=json.dumps({"email": "admin", "password": admin_password}).encode(),
+        )["token"]
+    )
     boundary = "formboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench_household.md\"\r\n"
-            f"Content-Type: text/markdown\r\n\r\n").encode() + form_markdown().encode() + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench_household.md"\r\n'
+            f"Content-Type: text/markdown\r\n\r\n"
+        ).encode()
+        + form_markdown().encode()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     _api(base, "POST", "/v1/projects/1/forms", token, body, f"multipart/form-data; boundary={boundary}")
     out = _cli(env, "users", "create", "bench_collector", "--role", "collector", "--project", "1")
     token_url = next(line.strip() for line in out.splitlines() if "/key/" in line)
-    token_url = token_url[token_url.index("http"):].split()[0]
-    _cli(env, "users", "create", "bench_phone", "--role", "collector", "--project", "1", "--password", PASSWORD)
+    token_url = token_url[token_url.index("http") :].split()[0]
+    _cli(
+        env, "users", "create", "bench_phone", "--role", "collector", "--project", "1", "--password", PASSWORD
+    )
     return f"{token_url}/submission", f"{base}/projects/1/submission"
 
 
@@ -390,8 +447,14 @@ def start_production(args: argparse.Namespace, data_dir: Path) -> Deployment:
     redis.start()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CHUMCHON_DATA_DIR": str(data_dir), "CHUMCHON_DATABASE_URL": pg_url,
-           "CHUMCHON_BROKER_URL": redis.url, "CHUMCHON_PUBLIC_URL": base, "CHUMCHON_SECRET_KEY": "bench"}
+    env = {
+        **os.environ,
+        "CHUMCHON_DATA_DIR": str(data_dir),
+        "CHUMCHON_DATABASE_URL": pg_url,
+        "CHUMCHON_BROKER_URL": redis.url,
+        "CHUMCHON_PUBLIC_URL": base,
+        "CHUMCHON_SECRET_KEY": "bench",
+    }
     _cli(env, "users", "create", "admin", "--role", "admin", "--password", PASSWORD)
     web_args = ["web", "--host", "127.0.0.1", "--port", str(port)]
     if args.web_workers:
@@ -407,7 +470,9 @@ def start_production(args: argparse.Namespace, data_dir: Path) -> Deployment:
     submit_token, submit_digest = _prepare(base, PASSWORD, env)
     # The bench's own connections are named, so that their CPU is not counted as the server's.
     engine = create_engine(pg_url, pool_size=1, connect_args={"application_name": BENCH_APP})
-    maintenance = create_engine(pg_url, isolation_level="AUTOCOMMIT", connect_args={"application_name": BENCH_APP})
+    maintenance = create_engine(
+        pg_url, isolation_level="AUTOCOMMIT", connect_args={"application_name": BENCH_APP}
+    )
 
     def vacuum() -> None:
         # What autovacuum does in production (it is off on these machines): without it every run
@@ -419,19 +484,40 @@ def start_production(args: argparse.Namespace, data_dir: Path) -> Deployment:
 
     def backlog() -> int:
         with engine.connect() as conn:
-            return int(conn.execute(text(
-                "select count(*) from submission_version where processing_state in ('received', 'failed')"
-            )).scalar() or 0)
+            return int(
+                conn.execute(
+                    text(
+                        "select count(*) from submission_version where processing_state in ('received', 'failed')"
+                    )
+                ).scalar()
+                or 0
+            )
 
     def backends() -> list[int]:
         with admin.connect() as conn:
-            return [int(r[0]) for r in conn.execute(text(
-                "select pid from pg_stat_activity where datname = :d and application_name <> :app "
-                "and pid <> pg_backend_pid()"), {"d": args.pg_db, "app": BENCH_APP})]
+            return [
+                int(r[0])
+                for r in conn.execute(
+                    text(
+                        "select pid from pg_stat_activity where datname = :d and application_name <> :app "
+                        "and pid <> pg_backend_pid()"
+                    ),
+                    {"d": args.pg_db, "app": BENCH_APP},
+                )
+            ]
 
     meter = CpuMeter({"web": web.pid, "worker": worker.pid}, backends, redis.proc.pid if redis.proc else None)
-    return Deployment(submit_token, submit_digest, "bench_phone", backlog, meter, [web, worker],
-                      "chumchon web + chumchon worker, PostgreSQL + private redis-server", redis, vacuum)
+    return Deployment(
+        submit_token,
+        submit_digest,
+        "bench_phone",
+        backlog,
+        meter,
+        [web, worker],
+        "chumchon web + chumchon worker, PostgreSQL + private redis-server",
+        redis,
+        vacuum,
+    )
 
 
 def start_embedded(args: argparse.Namespace, data_dir: Path) -> Deployment:
@@ -439,7 +525,15 @@ def start_embedded(args: argparse.Namespace, data_dir: Path) -> Deployment:
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHUMCHON_")}
     env.update({"CHUMCHON_DATA_DIR": str(data_dir), "CHUMCHON_PUBLIC_URL": base})
-    serve_args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--forms-dir", str(data_dir / "no-forms")]
+    serve_args = [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--forms-dir",
+        str(data_dir / "no-forms"),
+    ]
     if args.web_workers:
         serve_args += ["--workers", str(args.web_workers)]
     if args.concurrency:
@@ -453,15 +547,24 @@ def start_embedded(args: argparse.Namespace, data_dir: Path) -> Deployment:
     def backlog() -> int:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
         try:
-            return int(conn.execute(
-                "select count(*) from submission_version where processing_state in ('received', 'failed')"
-            ).fetchone()[0])
+            return int(
+                conn.execute(
+                    "select count(*) from submission_version where processing_state in ('received', 'failed')"
+                ).fetchone()[0]
+            )
         finally:
             conn.close()
 
     meter = CpuMeter({"serve": serve.pid}, list, None)
-    return Deployment(submit_token, submit_digest, "bench_phone", backlog, meter, [serve],
-                      "chumchon serve, embedded default (SQLite + kombu SQLAlchemy broker)")
+    return Deployment(
+        submit_token,
+        submit_digest,
+        "bench_phone",
+        backlog,
+        meter,
+        [serve],
+        "chumchon serve, embedded default (SQLite + kombu SQLAlchemy broker)",
+    )
 
 
 # --------------------------------------------------------------------------- runs
@@ -482,18 +585,25 @@ def measure(dep: Deployment, clients: int, count: int, auth: str) -> LevelResult
 
 
 def soak(dep: Deployment, seconds: float, clients: int) -> None:
-    print(f"soak: {clients} clients for {seconds:.0f}s (token URL); every 30 s: accepted, backlog, RSS MiB per process")
+    print(
+        f"soak: {clients} clients for {seconds:.0f}s (token URL); every 30 s: accepted, backlog, RSS MiB per process"
+    )
     t0 = time.perf_counter()
     stop = threading.Event()
 
     def report() -> None:
         while not stop.wait(30):
-            labelled = [(f"{name}:{pid}", pid) for name, sid in dep.meter.parts.items() for pid in session_pids({sid})]
+            labelled = [
+                (f"{name}:{pid}", pid) for name, sid in dep.meter.parts.items() for pid in session_pids({sid})
+            ]
             labelled += [(f"pg:{pid}", pid) for pid in dep.meter.pg_backends()]
             labelled += [(f"redis:{dep.meter.redis_pid}", dep.meter.redis_pid)] if dep.meter.redis_pid else []
             rss = {label: st[2] / 2**20 for label, pid in labelled if (st := _stat(pid)) is not None}
-            print(f"  t={time.perf_counter() - t0:5.0f}s backlog={dep.backlog():5d} RSS MiB: " +
-                  " ".join(f"{k}={v:.0f}" for k, v in sorted(rss.items())), flush=True)
+            print(
+                f"  t={time.perf_counter() - t0:5.0f}s backlog={dep.backlog():5d} RSS MiB: "
+                + " ".join(f"{k}={v:.0f}" for k, v in sorted(rss.items())),
+                flush=True,
+            )
 
     reporter = threading.Thread(target=report, daemon=True)
     reporter.start()
@@ -503,24 +613,40 @@ def soak(dep: Deployment, seconds: float, clients: int) -> None:
     drain = time.perf_counter() - result.last_201
     stop.set()
     cpu = CpuMeter.delta(before, dep.meter.sample())
-    print(f"soak: {result.accepted} accepted, {result.errors} errors, {result.accepted / result.seconds:.1f}/s, "
-          f"p99 {result.pct(0.99):.0f} ms, drain {drain:.1f}s, "
-          f"CPU ms/sub {1000 * sum(cpu.values()) / max(1, result.accepted):.2f}")
+    print(
+        f"soak: {result.accepted} accepted, {result.errors} errors, {result.accepted / result.seconds:.1f}/s, "
+        f"p99 {result.pct(0.99):.0f} ms, drain {drain:.1f}s, "
+        f"CPU ms/sub {1000 * sum(cpu.values()) / max(1, result.accepted):.2f}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="one run per level, token URL only, 300 per level")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="one run per level, token URL only, 300 per level"
+    )
     parser.add_argument("--embedded", action="store_true", help="`chumchon serve` on SQLite instead")
-    parser.add_argument("--per-level", type=int, default=None, help="submissions per run (default 1000; quick 300)")
+    parser.add_argument(
+        "--per-level", type=int, default=None, help="submissions per run (default 1000; quick 300)"
+    )
     parser.add_argument("--levels", default="1,8,32")
     parser.add_argument("--runs", type=int, default=None, help="runs per level and auth (default 3; quick 1)")
     parser.add_argument("--auth", default=None, help="token,digest (default both; quick token)")
-    parser.add_argument("--web-workers", type=int, default=0, help="gunicorn processes (default: chumchon's own)")
-    parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn process (default: chumchon's)")
-    parser.add_argument("--concurrency", type=int, default=0, help="Celery worker processes (default: chumchon's)")
+    parser.add_argument(
+        "--web-workers", type=int, default=0, help="gunicorn processes (default: chumchon's own)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per gunicorn process (default: chumchon's)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="Celery worker processes (default: chumchon's)"
+    )
     parser.add_argument("--pg-db", default="chumchon_bench")
-    parser.add_argument("--soak", type=float, default=0, help="seconds of a 32-client soak instead of the levels")
+    parser.add_argument(
+        "--soak", type=float, default=0, help="seconds of a 32-client soak instead of the levels"
+    )
     args = parser.parse_args()
     per_level = args.per_level or (300 if args.quick else 1000)
     runs = args.runs or (1 if args.quick else 3)
@@ -532,14 +658,18 @@ def main() -> None:
         for _ in range(3):  # warm-up: connections, caches, both gunicorn processes
             run_level(dep.submit_token, 4, 40, None)
         wait_until(lambda: dep.backlog() == 0, 300, "warm-up processing", interval=0.05)
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"load average before: {os.getloadavg()[0]:.2f}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average before: {os.getloadavg()[0]:.2f}"
+        )
         print(f"server: {dep.describe}; data in {data_dir}")
         if args.soak:
             soak(dep, args.soak, 32)
             return
-        print(f"{'auth':>6} {'clients':>7} {'run':>3} {'subs':>5} {'acc/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} "
-              f"{'err':>4} {'drain s':>7}  CPU ms per submission")
+        print(
+            f"{'auth':>6} {'clients':>7} {'run':>3} {'subs':>5} {'acc/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} "
+            f"{'err':>4} {'drain s':>7}  CPU ms per submission"
+        )
         summary: dict[tuple[str, int], list[LevelResult]] = {}
         for clients in (int(c) for c in args.levels.split(",")):
             for run in range(runs):
@@ -547,20 +677,27 @@ def main() -> None:
                     r = measure(dep, clients, per_level, auth)
                     summary.setdefault((auth, clients), []).append(r)
                     per = {k: 1000 * v / max(1, r.accepted) for k, v in r.cpu.items()}
-                    print(f"{auth:>6} {clients:>7} {run + 1:>3} {r.accepted:>5} {r.accepted / r.seconds:>7.1f} "
-                          f"{r.pct(0.5):>6.0f} {r.pct(0.95):>6.0f} {r.pct(0.99):>6.0f} {r.errors:>4} "
-                          f"{r.drained_at - r.last_201:>7.2f}  " + " ".join(f"{k} {v:.2f}" for k, v in per.items())
-                          + f" total {sum(per.values()):.2f}", flush=True)
+                    print(
+                        f"{auth:>6} {clients:>7} {run + 1:>3} {r.accepted:>5} {r.accepted / r.seconds:>7.1f} "
+                        f"{r.pct(0.5):>6.0f} {r.pct(0.95):>6.0f} {r.pct(0.99):>6.0f} {r.errors:>4} "
+                        f"{r.drained_at - r.last_201:>7.2f}  "
+                        + " ".join(f"{k} {v:.2f}" for k, v in per.items())
+                        + f" total {sum(per.values()):.2f}",
+                        flush=True,
+                    )
         if runs > 1:
             print("medians:")
             for (auth, clients), results in summary.items():
+
                 def med(f: Callable[[LevelResult], float], results: list[LevelResult] = results) -> float:
                     return statistics.median(f(r) for r in results)
 
-                print(f"{auth:>6} {clients:>7} acc/s {med(lambda r: r.accepted / r.seconds):7.1f} "
-                      f"p50 {med(lambda r: r.pct(0.5)):5.0f} p99 {med(lambda r: r.pct(0.99)):5.0f} "
-                      f"drain {med(lambda r: r.drained_at - r.last_201):5.2f}s "
-                      f"cpu ms/sub {med(lambda r: 1000 * sum(r.cpu.values()) / max(1, r.accepted)):5.2f}")
+                print(
+                    f"{auth:>6} {clients:>7} acc/s {med(lambda r: r.accepted / r.seconds):7.1f} "
+                    f"p50 {med(lambda r: r.pct(0.5)):5.0f} p99 {med(lambda r: r.pct(0.99)):5.0f} "
+                    f"drain {med(lambda r: r.drained_at - r.last_201):5.2f}s "
+                    f"cpu ms/sub {med(lambda r: 1000 * sum(r.cpu.values()) / max(1, r.accepted)):5.2f}"
+                )
     finally:
         dep.stop()
 

@@ -64,7 +64,9 @@ def base_url(svc: Services, host: str, port: int) -> str:
 def print_welcome(svc: Services, logins: bootstrap.FirstLogins, url: str, published: list[str]) -> Path:
     token = logins.collector_token or ""
     collect_url = f"{url}/key/{token}/projects/{logins.project_id}"
-    payload = collect_qr.encode_settings(collect_qr.collect_settings(url, token, logins.project_id, logins.project_name))
+    payload = collect_qr.encode_settings(
+        collect_qr.collect_settings(url, token, logins.project_id, logins.project_name)
+    )
     png = svc.settings.data_dir / f"collect-qr-{logins.collector_username}.png"
     collect_qr.qr_png(payload, png)
     click.echo("")
@@ -130,14 +132,38 @@ def supervise(children: dict[str, list[str]]) -> int:
 @click.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--forms-dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True,
-              help="XLSForms to publish at start (with their media/ folder).")
-@click.option("--workers", "web_workers", default=sizing.web_workers, show_default="one per CPU", type=int,
-              envvar="CHUMCHON_WEB_WORKERS", help="Web processes.")
-@click.option("--threads", default=sizing.web_threads, show_default="8", type=int,
-              envvar="CHUMCHON_WEB_THREADS", help="Threads per web process.")
-@click.option("--concurrency", default=sizing.worker_concurrency, show_default="half the CPUs, at least 1",
-              type=int, envvar="CHUMCHON_WORKER_CONCURRENCY", help="Worker processes.")
+@click.option(
+    "--forms-dir",
+    type=click.Path(path_type=Path),
+    default=Path("forms"),
+    show_default=True,
+    help="XLSForms to publish at start (with their media/ folder).",
+)
+@click.option(
+    "--workers",
+    "web_workers",
+    default=sizing.web_workers,
+    show_default="one per CPU",
+    type=int,
+    envvar="CHUMCHON_WEB_WORKERS",
+    help="Web processes.",
+)
+@click.option(
+    "--threads",
+    default=sizing.web_threads,
+    show_default="8",
+    type=int,
+    envvar="CHUMCHON_WEB_THREADS",
+    help="Threads per web process.",
+)
+@click.option(
+    "--concurrency",
+    default=sizing.worker_concurrency,
+    show_default="half the CPUs, at least 1",
+    type=int,
+    envvar="CHUMCHON_WORKER_CONCURRENCY",
+    help="Worker processes.",
+)
 def serve(host: str, port: int, forms_dir: Path, web_workers: int, threads: int, concurrency: int) -> None:
     """Web server and worker together; the embedded default when no database/broker URL is set."""
     with cli_services() as svc:

@@ -34,6 +34,7 @@ class Settings:
     # Redis only: seconds before a task whose worker died unacknowledged is delivered again. It must be
     # longer than the longest task (a large export), or Redis hands that task out twice.
     visibility_timeout: int = 3600
+    session_idle_seconds: float = 8 * 3600.0  # a web sign-in ends after this long without a request
 
     @property
     def blob_dir(self) -> Path:
@@ -84,7 +85,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         max_upload = int(raw_limit) if raw_limit else DEFAULT_MAX_UPLOAD_BYTES
     except ValueError as exc:
-        raise SettingsError(f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}") from exc
+        raise SettingsError(
+            f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}"
+        ) from exc
     if max_upload <= 0:
         raise SettingsError("CHUMCHON_MAX_UPLOAD_BYTES must be positive")
     if public_url and not public_url.startswith(("http://", "https://")):
@@ -103,4 +106,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         claim_lease_seconds=_seconds(env, "CHUMCHON_CLAIM_LEASE_SECONDS", 10.0),
         process_batch=max(1, int(_seconds(env, "CHUMCHON_PROCESS_BATCH", 100))),
         visibility_timeout=int(_seconds(env, "CHUMCHON_VISIBILITY_TIMEOUT", 3600)),
+        session_idle_seconds=_seconds(env, "CHUMCHON_SESSION_IDLE_SECONDS", 8 * 3600.0),
     )

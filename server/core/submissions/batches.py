@@ -23,8 +23,17 @@ from sqlalchemy.orm import Session, aliased
 
 from server.core.ground.cache import LookupCache
 from server.core.ground.storage import BlobStore
-from server.core.models import QualityFlag, Record, RepeatRow, SubmissionVersion, utcnow
+from server.core.models import (
+    QualityFlag,
+    Record,
+    RepeatRow,
+    Submission,
+    SubmissionSearch,
+    SubmissionVersion,
+    utcnow,
+)
 from server.core.models.submissions import FAILED, PROCESSED, RECEIVED
+from server.core.submissions.facts import SubmissionFacts, submission_facts
 from server.core.submissions.lookups import field_schema
 from server.core.submissions.processing import (
     MAX_ATTEMPTS,
@@ -47,9 +56,11 @@ _SV_TABLE = cast(Table, SubmissionVersion.__table__)
 @dataclass(frozen=True)
 class ClaimedVersion:
     id: int
+    submission_id: int
     form_id: int
     form_version_id: int
     instance_id: str
+    instance_name: str | None
     xml: bytes | None
     xml_sha256: str
 
@@ -71,6 +82,10 @@ class Converted:
     # Column values written to the version row with its new state. Per-version post-processing
     # (e.g. indexed place codes, a search text) adds its columns here, in post_process below.
     version_values: dict[str, Any] = field(default_factory=dict)
+    # The schema the version was flattened against, and the facts copied onto its submission when it
+    # is the submission's current version (place codes, point, interview length, search text).
+    schema: dict[str, Any] = field(default_factory=dict)
+    facts: SubmissionFacts | None = None
 
 
 def claimable(now: datetime, sv: Any = SV, max_attempts: int = MAX_ATTEMPTS) -> Any:
@@ -108,10 +123,19 @@ def claim_batch(
             claim_token=claim.token,
             processing_attempts=SV.processing_attempts + 1,
         )
-        .returning(SV.id, SV.form_id, SV.form_version_id, SV.instance_id, SV.xml, SV.xml_sha256),
+        .returning(
+            SV.id,
+            SV.submission_id,
+            SV.form_id,
+            SV.form_version_id,
+            SV.instance_id,
+            SV.instance_name,
+            SV.xml,
+            SV.xml_sha256,
+        ),
         execution_options={"synchronize_session": False},
     ).all()
-    claim.versions = sorted((ClaimedVersion(*row) for row in rows), key=lambda v: v.id)
+    claim.versions = sorted((ClaimedVersion(**row._mapping) for row in rows), key=lambda v: v.id)
     return claim
 
 
@@ -126,14 +150,86 @@ def convert(session: Session, cache: LookupCache, blobs: BlobStore, version: Cla
     except Exception as exc:  # a bad document or a processing bug must not block the batch
         log.warning("processing submission version %s failed: %s", version.id, exc, exc_info=True)
         return Converted(version, error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
-    converted = Converted(version, flat=flat)
+    converted = Converted(version, flat=flat, schema=schema)
     post_process(session, converted)
     return converted
 
 
 def post_process(session: Session, converted: Converted) -> None:
     """The one place for per-version work after flattening: put extra columns of the version row in
-    converted.version_values (written with its processed state, in the batch's transaction)."""
+    converted.version_values (written with its processed state, in the batch's transaction) and the
+    submission's facts in converted.facts (written by _write_facts; the same facts as
+    server.core.submissions.facts.record_submission_facts gives on the per-version path)."""
+    flat, version = converted.flat, converted.version
+    if flat is None:
+        return
+    converted.facts = submission_facts(
+        converted.schema,
+        flat.values,
+        [r.values for r in flat.repeats],
+        extra_text=(version.instance_id, version.instance_name or ""),
+    )
+
+
+def _write_facts(session: Session, done: Sequence[Converted]) -> None:
+    """Copy each version's facts onto its submission and rebuild its search row, only where the
+    version is (still) the submission's current one, as on the per-version path."""
+    with_facts = [c for c in done if c.facts is not None]
+    if not with_facts:
+        return
+    current = {
+        sid: current_id
+        for sid, current_id in session.execute(
+            select(Submission.id, Submission.current_version_id)
+            .where(Submission.id.in_({c.version.submission_id for c in with_facts}))
+            .with_for_update()
+        )
+    }
+    rows = [c for c in with_facts if current.get(c.version.submission_id, -1) in (None, c.version.id)]
+    if not rows:
+        return
+    submission_table = cast(Table, Submission.__table__)
+    session.connection().execute(
+        update(submission_table)
+        .where(submission_table.c.id == bindparam("sid"))
+        .values(
+            province_code=bindparam("f_province"),
+            district_code=bindparam("f_district"),
+            subdistrict_code=bindparam("f_subdistrict"),
+            village_code=bindparam("f_village"),
+            latitude=bindparam("f_lat"),
+            longitude=bindparam("f_lon"),
+            interview_seconds=bindparam("f_seconds"),
+        ),
+        [
+            {
+                "sid": c.version.submission_id,
+                "f_province": c.facts.province_code,
+                "f_district": c.facts.district_code,
+                "f_subdistrict": c.facts.subdistrict_code,
+                "f_village": c.facts.village_code,
+                "f_lat": c.facts.latitude,
+                "f_lon": c.facts.longitude,
+                "f_seconds": c.facts.interview_seconds,
+            }
+            for c in rows
+            if c.facts is not None
+        ],
+    )
+    # One search row per submission; a batch can hold two versions of one submission only if the
+    # older one is no longer current, which the filter above already dropped.
+    search = {
+        c.version.submission_id: {
+            "submission_id": c.version.submission_id,
+            "form_id": c.version.form_id,
+            "body": c.facts.search_body,
+            "sensitive_body": c.facts.search_sensitive,
+        }
+        for c in rows
+        if c.facts is not None
+    }
+    session.execute(delete(SubmissionSearch).where(SubmissionSearch.submission_id.in_(search)))
+    session.execute(insert(SubmissionSearch), list(search.values()))
 
 
 def _derived_rows(done: Sequence[Converted]) -> tuple[list[dict[str, Any]], ...]:
@@ -207,6 +303,7 @@ def write_batch(
             ),
             [{"vid": c.version.id, **{f"x_{k}": c.version_values.get(k) for k in extra}} for c in done],
         )
+        _write_facts(session, done)
     for c in failed:
         session.execute(delete(Record).where(Record.submission_version_id == c.version.id))
         session.execute(delete(RepeatRow).where(RepeatRow.submission_version_id == c.version.id))

@@ -1,7 +1,7 @@
 """speed: raw XML in the submission row, batch-claim lease columns, cache epoch
 
 Revision ID: 0004_speed
-Revises: 0001
+Revises: 0003_web
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import server.core.models.base
 
 revision = "0004_speed"
-down_revision = "0001"
+down_revision = "0003_web"
 branch_labels = None
 depends_on = None
 
