@@ -52,6 +52,7 @@ def _empty_database(template: str, data_dir: Path) -> str:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(text("INSERT INTO cache_epoch (id, value) VALUES (1, 0)"))  # as the migration leaves it
         engine.dispose()
         return PG_URL
     target = data_dir / "chumchon.sqlite3"

@@ -10,15 +10,38 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from server.core.exports.jobs import build_export, stale_queued_exports
-from server.core.ground.broker import BUILD_EXPORT, PROCESS_SUBMISSION, SWEEP
+from server.core.ground.broker import BUILD_EXPORT, PROCESS_PENDING, PROCESS_SUBMISSION, SWEEP
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
+from server.core.submissions.batches import process_pending
 from server.core.submissions.processing import process_submission_version, record_failure, sweep_unprocessed
 
 log = logging.getLogger(__name__)
+
+# One wake-up drains at most this many versions, then sends itself again so that other tasks
+# (exports) queued on the same worker get their turn.
+DRAIN_LIMIT = 5000
+EXPORT_GRACE_SECONDS = 30.0  # exports wait behind each other; re-send only long-queued ones
+
+
+def process_pending_job(services: Services, send: Callable[..., Any] | None = None) -> dict[str, int]:
+    """Claim and process every waiting submission version, in batches; see server.core.submissions.batches."""
+    settings = services.settings
+    counts = process_pending(
+        services.db.sessions,
+        services.cache,
+        services.blobs,
+        batch_size=settings.process_batch,
+        lease_seconds=settings.claim_lease_seconds,
+        max_versions=DRAIN_LIMIT,
+    )
+    if send is not None and sum(counts.values()) >= DRAIN_LIMIT:
+        send(PROCESS_PENDING)
+    return counts
 
 
 def process_submission_job(services: Services, version_id: int) -> str:
@@ -40,17 +63,18 @@ def process_submission_job(services: Services, version_id: int) -> str:
 
 
 def sweep_job(services: Services, send: Callable[..., Any], grace_seconds: float) -> dict[str, int]:
-    """Re-send wake-ups for work whose message was lost: versions still waiting after the grace
-    period and queued exports. Duplicates are harmless because every task is idempotent."""
+    """Send wake-ups for work whose message was lost or whose worker died: one wake-up if any version
+    waits longer than the grace period (the woken worker claims them all, leases that have passed
+    included), and one per long-queued export. Duplicates are harmless: every task is idempotent."""
     with services.db.session() as session:
-        versions = sweep_unprocessed(session, timedelta(seconds=grace_seconds))
-        exports = stale_queued_exports(session, grace_seconds)
-    for version_id in versions:
-        send(PROCESS_SUBMISSION, version_id)
+        versions = sweep_unprocessed(session, timedelta(seconds=grace_seconds), limit=1000)
+        exports = stale_queued_exports(session, max(grace_seconds, EXPORT_GRACE_SECONDS))
+    if versions:
+        send(PROCESS_PENDING)
     for export_id in exports:
         send(BUILD_EXPORT, export_id)
     if versions or exports:
-        log.info("sweeper re-enqueued %d submission(s) and %d export(s)", len(versions), len(exports))
+        log.info("sweeper woke workers for %d waiting submission(s) and %d export(s)", len(versions), len(exports))
     return {"submissions": len(versions), "exports": len(exports)}
 
 
@@ -80,17 +104,30 @@ class ProcessServices:
 
 
 def register_tasks(app: Celery, services: ProcessServices, grace_seconds: float) -> None:
+    def send(task: str, *args: Any) -> None:
+        app.send_task(task, args=list(args))
+
+    @app.task(name=PROCESS_PENDING, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    def process_waiting() -> dict[str, int]:
+        return process_pending_job(services.get(), send)
+
     @app.task(name=PROCESS_SUBMISSION, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def process_submission(version_id: int) -> str:
         return process_submission_job(services.get(), int(version_id))
 
     @app.task(name=SWEEP, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def sweep() -> dict[str, int]:
-        def send(task: str, *args: Any) -> None:
-            app.send_task(task, args=list(args))
-
         return sweep_job(services.get(), send, grace_seconds)
 
     @app.task(name=BUILD_EXPORT, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def build(export_id: int) -> str:
         return build_export_job(services.get(), int(export_id))
+
+    @worker_ready.connect(weak=False)  # type: ignore[untyped-decorator]
+    def drain_on_start(sender: Any = None, **_kwargs: Any) -> None:
+        # Whatever a previous worker left (its leases pass on their own) is claimed without waiting
+        # for the sweeper.
+        try:
+            send(PROCESS_PENDING)
+        except Exception:  # the broker is away: the sweeper wakes us later
+            log.warning("could not send the start-up wake-up", exc_info=True)

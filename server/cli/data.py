@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from server.cli import sizing
 from server.cli.context import cli_services
 from server.core.accounts import projects
 from server.core.exports import jobs
@@ -78,8 +79,9 @@ def register(group: click.Group) -> None:
                 click.echo("Failed versions keep their raw XML; see processing_error in the API.", err=True)
 
     @group.command("worker")
-    @click.option("--concurrency", default=2, show_default=True, type=int, help="Worker processes.")
-    @click.option("--beat", is_flag=True, help="Also run the scheduler (the sweeper every minute).")
+    @click.option("--concurrency", default=sizing.worker_concurrency, show_default="half the CPUs, at least 1",
+                  type=int, envvar="CHUMCHON_WORKER_CONCURRENCY", help="Worker processes.")
+    @click.option("--beat", is_flag=True, help="Also run the scheduler (the sweeper, every few seconds).")
     @click.option("--loglevel", default="INFO", show_default=True)
     def worker(concurrency: int, beat: bool, loglevel: str) -> None:
         """Run a Celery worker: processes submissions and builds exports."""

@@ -18,6 +18,7 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
+from server.cli import sizing
 from server.cli.context import cli_services
 from server.core.accounts import bootstrap, collect_qr, projects
 from server.core.forms.shipped import publish_shipped_forms
@@ -138,9 +139,32 @@ def supervise(children: dict[str, list[str]]) -> int:
     show_default=True,
     help="XLSForms to publish at start (with their media/ folder).",
 )
-@click.option("--workers", "web_workers", default=2, show_default=True, type=int, help="Web processes.")
-@click.option("--concurrency", default=2, show_default=True, type=int, help="Worker processes.")
-def serve(host: str, port: int, forms_dir: Path, web_workers: int, concurrency: int) -> None:
+@click.option(
+    "--workers",
+    "web_workers",
+    default=sizing.web_workers,
+    show_default="one per CPU",
+    type=int,
+    envvar="CHUMCHON_WEB_WORKERS",
+    help="Web processes.",
+)
+@click.option(
+    "--threads",
+    default=sizing.web_threads,
+    show_default="8",
+    type=int,
+    envvar="CHUMCHON_WEB_THREADS",
+    help="Threads per web process.",
+)
+@click.option(
+    "--concurrency",
+    default=sizing.worker_concurrency,
+    show_default="half the CPUs, at least 1",
+    type=int,
+    envvar="CHUMCHON_WORKER_CONCURRENCY",
+    help="Worker processes.",
+)
+def serve(host: str, port: int, forms_dir: Path, web_workers: int, threads: int, concurrency: int) -> None:
     """Web server and worker together; the embedded default when no database/broker URL is set."""
     with cli_services() as svc:
         with svc.db.session() as session:
@@ -151,7 +175,8 @@ def serve(host: str, port: int, forms_dir: Path, web_workers: int, concurrency: 
         print_welcome(svc, logins, base_url(svc, host, port), published)
     code = supervise(
         {
-            "web": ["web", "--host", host, "--port", str(port), "--workers", str(web_workers)],
+            "web": ["web", "--host", host, "--port", str(port), "--workers", str(web_workers),
+                    "--threads", str(threads)],
             "worker": ["worker", "--beat", "--concurrency", str(concurrency)],
         }
     )
@@ -161,8 +186,10 @@ def serve(host: str, port: int, forms_dir: Path, web_workers: int, concurrency: 
 @click.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
-@click.option("--threads", default=4, show_default=True, type=int, help="Threads per worker process.")
+@click.option("--workers", default=sizing.web_workers, show_default="one per CPU", type=int,
+              envvar="CHUMCHON_WEB_WORKERS", help="gunicorn worker processes.")
+@click.option("--threads", default=sizing.web_threads, show_default="8", type=int,
+              envvar="CHUMCHON_WEB_THREADS", help="Threads per worker process.")
 def web(host: str, port: int, workers: int, threads: int) -> None:
     """The web server alone (gunicorn): run as many as needed behind a proxy."""
     with cli_services() as svc:

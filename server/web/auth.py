@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Response, g, request
 
 from server.core.accounts import digest, users
+from server.core.accounts.permissions import Principal, principal_of
 from server.core.ground.errors import Forbidden, Unauthenticated
 from server.core.models import User
 from server.web.context import db, services
@@ -42,7 +43,7 @@ def _basic_user() -> User | None:
     return user
 
 
-def _digest_user() -> User | None:
+def _digest_user() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("digest "):
         return None
@@ -50,7 +51,7 @@ def _digest_user() -> User | None:
     if unquote(urlsplit(params.get("uri", "")).path) != request.path:
         # The response only proves knowledge for the URI it was computed on: refuse replays elsewhere.
         raise Unauthenticated("ข้อมูลยืนยันตัวตนไม่ตรงกับที่อยู่ / Digest URI does not match the request.")
-    user = users.find_user(db(), params.get("username", ""))
+    user = users.cached_user(db(), services().cache, params.get("username", ""))
     state = digest.check_digest(
         params,
         request.method,
@@ -66,18 +67,22 @@ def _digest_user() -> User | None:
     return user
 
 
-def openrosa_user(token: str | None) -> User:
-    """The account behind an OpenRosa request: its path token, or a Digest/Basic login."""
+def openrosa_user(token: str | None) -> Principal:
+    """The account behind an OpenRosa request: its path token, or a Digest/Basic login. Token and
+    Digest accounts come from the process's lookup cache, which a deactivation empties everywhere."""
     if token is not None:
-        user = users.find_by_collect_token(db(), token)
-        if user is None:
+        principal = users.cached_collector(db(), services().cache, token)
+        if principal is None:
             # 403, not 401: a 401 would make Collect ask for a password that cannot help (as ODK Central).
             raise Forbidden("ลิงก์หรือคิวอาร์โค้ดนี้ใช้ไม่ได้แล้ว / This link or QR code is no longer valid.")
-        return user
-    user = _digest_user() or _basic_user()
+        return principal
+    principal = _digest_user()
+    if principal is not None:
+        return principal
+    user = _basic_user()
     if user is None:
         raise Unauthenticated(_NEED_LOGIN)
-    return user
+    return principal_of(db(), user)
 
 
 def api_user() -> User:

@@ -22,7 +22,7 @@ from server.core.exports.jobs import build_export, export_file, request_export
 from server.core.forms.shipped import publish_with_media
 from server.core.ground.services import Services
 from server.core.models import Form, QualityFlag, Record, RepeatRow, SubmissionVersion, User
-from server.core.submissions.processing import process_submission_version
+from server.core.submissions.batches import process_pending
 from tests.forms.conftest import FORM_IDS, FORMS_DIR
 from tests.forms.fill import FilledSubmission, fill_submission
 
@@ -98,10 +98,9 @@ def post_like_collect(client: FlaskClient, token: str, filled: FilledSubmission)
 
 
 def process_sent(services: Services) -> None:
-    for task, args in services.tasks.sent:  # type: ignore[attr-defined]
-        if task == "submissions.process":
-            with services.db.session() as session:
-                process_submission_version(session, services.blobs, args[0])
+    """What the worker does on a wake-up: claim and process everything waiting, in batches."""
+    if any(task == "submissions.process_pending" for task, _ in services.tasks.sent):  # type: ignore[attr-defined]
+        process_pending(services.db.sessions, services.cache, services.blobs)
     services.tasks.sent.clear()  # type: ignore[attr-defined]
 
 

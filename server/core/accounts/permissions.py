@@ -78,46 +78,83 @@ class Area:
         return self.codes is None
 
 
-def _grants(session: Session, user: User) -> list[RoleGrant]:
-    return list(session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)))
+# A user's grants as plain data: (role, project_id or None for site-wide, area_code or None for no limit).
+Grants = tuple[tuple[str, int | None, str | None], ...]
 
 
-def verbs_for(session: Session, user: User, project_id: int | None) -> frozenset[str]:
+@dataclass(frozen=True)
+class Principal:
+    """An account and its grants as plain data: what the per-process lookup cache keeps for the hot
+    OpenRosa path (see server.core.ground.cache), so a permission check costs no query."""
+
+    id: int
+    username: str
+    active: bool
+    digest_ha1: str | None
+    grants: Grants
+
+
+def _grant_rows(session: Session, user: User | Principal) -> Grants:
+    if isinstance(user, Principal):
+        return user.grants
+    rows = session.execute(
+        select(RoleGrant.role, RoleGrant.project_id, RoleGrant.area_code)
+        .where(RoleGrant.user_id == user.id)
+        .order_by(RoleGrant.id)
+    ).all()
+    return tuple((role, project_id, area_code) for role, project_id, area_code in rows)
+
+
+def principal_of(session: Session, user: User) -> Principal:
+    return Principal(
+        id=user.id,
+        username=user.username,
+        active=user.active,
+        digest_ha1=user.digest_ha1,
+        grants=_grant_rows(session, user),
+    )
+
+
+def verbs_from_grants(grants: Grants, project_id: int | None) -> frozenset[str]:
     verbs: set[str] = set()
-    for grant in _grants(session, user):
-        if grant.role == "admin":
+    for role, grant_project, _area in grants:
+        if role == "admin":
             return frozenset({"*"})
-        if grant.project_id is None or grant.project_id == project_id:
-            verbs |= ROLE_VERBS.get(grant.role, frozenset())
+        if grant_project is None or grant_project == project_id:
+            verbs |= ROLE_VERBS.get(role, frozenset())
     return frozenset(verbs)
 
 
-def can(session: Session, user: User | None, verb: str, project_id: int | None) -> bool:
+def verbs_for(session: Session, user: User | Principal, project_id: int | None) -> frozenset[str]:
+    return verbs_from_grants(_grant_rows(session, user), project_id)
+
+
+def can(session: Session, user: User | Principal | None, verb: str, project_id: int | None) -> bool:
     if user is None or not user.active:
         return False
     verbs = verbs_for(session, user, project_id)
     return "*" in verbs or verb in verbs
 
 
-def require(session: Session, user: User | None, verb: str, project_id: int | None) -> None:
+def require(session: Session, user: User | Principal | None, verb: str, project_id: int | None) -> None:
     if not can(session, user, verb, project_id):
         raise Forbidden(_NOT_ALLOWED, verb=verb, project_id=project_id)
 
 
-def area_for(session: Session, user: User | None, verb: str, project_id: int | None) -> Area:
+def area_for(session: Session, user: User | Principal | None, verb: str, project_id: int | None) -> Area:
     """The area in which `user` holds `verb` in the project: unlimited if any grant giving the verb
     has no area; the union of the grants' areas otherwise; empty if no grant gives it."""
     if user is None or not user.active:
         return Area(frozenset())
     codes: set[str] = set()
-    for grant in _grants(session, user):
-        if grant.role == "admin":
+    for role, grant_project, area_code in _grant_rows(session, user):
+        if role == "admin":
             return Area(None)
-        if grant.project_id not in (None, project_id) or verb not in ROLE_VERBS.get(grant.role, ()):
+        if grant_project not in (None, project_id) or verb not in ROLE_VERBS.get(role, ()):
             continue
-        if grant.area_code is None:
+        if area_code is None:
             return Area(None)
-        codes.add(grant.area_code)
+        codes.add(area_code)
     return Area(frozenset(codes))
 
 
@@ -131,7 +168,7 @@ def area_condition(area: Area) -> ColumnElement[bool]:
 
 
 def submission_scope(
-    session: Session, user: User | None, project_id: int, verb: str = "submission.read"
+    session: Session, user: User | Principal | None, project_id: int, verb: str = "submission.read"
 ) -> ColumnElement[bool]:
     """The SQL condition for "submissions of this project that this user may <verb>" (project and
     form conditions are the caller's). Raises Forbidden when the user does not hold the verb at all."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.core.ground.cache import LookupCache
 from server.core.ground.errors import BadRequest, NotFound
 from server.core.models import Project
 
@@ -43,3 +44,18 @@ def get_project(session: Session, project_id: int) -> Project:
     if project is None:
         raise NotFound(f"ไม่พบโครงการ {project_id} / Project {project_id} not found.")
     return project
+
+
+def cached_default_project_id(session: Session, cache: LookupCache) -> int:
+    pid = cache.get(session, ("default_project",), lambda s: s.scalar(select(func.min(Project.id))))
+    if pid is None:
+        raise NotFound("ยังไม่มีโครงการ / No project exists yet.")
+    return int(pid)
+
+
+def require_project(session: Session, cache: LookupCache, project_id: int) -> int:
+    """project_id if that project exists (cached per process), else NotFound."""
+    found = cache.get(session, ("project", project_id), lambda s: s.get(Project, project_id) and project_id)
+    if found is None:
+        raise NotFound(f"ไม่พบโครงการ {project_id} / Project {project_id} not found.")
+    return project_id

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
+from server.core.accounts.permissions import Principal, principal_of
+from server.core.ground.cache import LookupCache
 from server.core.ground.errors import BadRequest, Conflict
 from server.core.models import ROLES, ApiSession, Project, User, utcnow
 
@@ -88,6 +90,26 @@ def find_by_collect_token(session: Session, token: str) -> User | None:
     if not token:
         return None
     return session.scalar(select(User).where(User.collect_token == token, User.active.is_(True)))
+
+
+def cached_user(session: Session, cache: LookupCache, username: str) -> Principal | None:
+    """The active account with this username as plain data, from the per-process cache (Digest logins)."""
+
+    def load(s: Session) -> Principal | None:
+        user = find_user(s, username)
+        return principal_of(s, user) if user is not None else None
+
+    return cache.get(session, ("user", username), load) if username else None
+
+
+def cached_collector(session: Session, cache: LookupCache, token: str) -> Principal | None:
+    """The active account behind a collector token (path URL / QR code), from the per-process cache."""
+
+    def load(s: Session) -> Principal | None:
+        user = find_by_collect_token(s, token)
+        return principal_of(s, user) if user is not None else None
+
+    return cache.get(session, ("collector", token), load) if token else None
 
 
 def start_api_session(session: Session, user: User) -> str:

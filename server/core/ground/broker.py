@@ -1,11 +1,18 @@
 """The one module that talks to the message broker: it sends task wake-ups by name.
 
 The database row is the source of truth; a message is only a wake-up call, so a failed send is
-logged and left to the sweeper instead of failing the request that caused it."""
+logged and left to the sweeper instead of failing the request that caused it. Wake-ups for work a
+worker claims from the database in batches (`wake`) are coalesced per process: a background thread
+sends at most one per task every WAKE_INTERVAL seconds, and always one after the latest call, so the
+request never waits for the broker and a burst of submissions costs a handful of messages."""
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from celery import Celery
@@ -14,13 +21,51 @@ from server.core.ground.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PROCESS_SUBMISSION = "submissions.process"
+PROCESS_SUBMISSION = "submissions.process"  # one version by id (older messages; `reprocess` style)
+PROCESS_PENDING = "submissions.process_pending"  # claim and process everything waiting, in batches
+WAKE_INTERVAL = 0.5  # seconds: bigger batches for the worker, well inside the processing-lag goal
 SWEEP = "submissions.sweep"
 BUILD_EXPORT = "exports.build"
 
 
 class TaskSender(Protocol):
     def send(self, task: str, *args: Any) -> bool: ...
+
+    def wake(self, task: str) -> None: ...
+
+
+class WakeCoalescer:
+    """Sends argument-less wake-ups from a background thread, at most one per task per interval and
+    always at least one after every wake() call (trailing edge), so no committed work is left unsignalled."""
+
+    def __init__(self, send: Callable[[str], object], interval: float = WAKE_INTERVAL) -> None:
+        self._send = send
+        self._interval = interval
+        self._cond = threading.Condition()
+        self._pending: set[str] = set()
+        self._pid: int | None = None
+
+    def wake(self, task: str) -> None:
+        with self._cond:
+            if self._pid != os.getpid():  # first use in this (possibly forked) process
+                self._pid = os.getpid()
+                self._pending.clear()
+                threading.Thread(target=self._run, name="chumchon-wake", daemon=True).start()
+            self._pending.add(task)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                tasks, self._pending = self._pending, set()
+            for task in sorted(tasks):
+                try:
+                    self._send(task)
+                except Exception:  # never let the thread die: the sweeper covers a lost wake-up
+                    log.warning("could not send wake-up %s", task, exc_info=True)
+            time.sleep(self._interval)  # calls meanwhile gather into the next send
 
 
 # Fail fast when the broker is down: intake has already committed, the sweeper catches up.
@@ -40,6 +85,10 @@ class CeleryTaskSender:
         self._app.conf.broker_transport_options = dict(SEND_TRANSPORT_OPTIONS)
         self._app.conf.broker_connection_retry = False
         self._app.conf.broker_connection_timeout = 2
+        self._wakes = WakeCoalescer(self.send)
+
+    def wake(self, task: str) -> None:
+        self._wakes.wake(task)
 
     def send(self, task: str, *args: Any) -> bool:
         try:
@@ -59,3 +108,6 @@ class RecordingSender:
     def send(self, task: str, *args: Any) -> bool:
         self.sent.append((task, args))
         return True
+
+    def wake(self, task: str) -> None:
+        self.sent.append((task, ()))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from server.core.ground.broker import CeleryTaskSender, TaskSender
+from server.core.ground.cache import LookupCache
 from server.core.ground.db import Database
 from server.core.ground.settings import Settings
 from server.core.ground.storage import BlobStore
@@ -16,6 +17,7 @@ class Services:
     db: Database
     blobs: BlobStore
     tasks: TaskSender
+    cache: LookupCache = field(default_factory=LookupCache)
 
     def close(self) -> None:
         self.db.dispose()

@@ -25,8 +25,12 @@ class Settings:
     max_upload_bytes: int
     embedded_database: bool
     embedded_broker: bool
-    sweep_seconds: float = 60.0  # how often the sweeper runs (Celery beat)
-    sweep_grace_seconds: float = 30.0  # how long a submission may wait before the sweeper re-sends it
+    sweep_seconds: float = 5.0  # how often the sweeper runs (Celery beat); one cheap query
+    sweep_grace_seconds: float = 5.0  # how long a submission may wait before the sweeper sends a wake-up
+    # A worker's lease on a claimed batch: after a worker is killed, its batch is claimed again by the
+    # next claim once this has passed (so the worst case is about lease + sweep seconds).
+    claim_lease_seconds: float = 10.0
+    process_batch: int = 100  # submission versions per claimed batch
     # Redis only: seconds before a task whose worker died unacknowledged is delivered again. It must be
     # longer than the longest task (a large export), or Redis hands that task out twice.
     visibility_timeout: int = 3600
@@ -97,8 +101,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=max_upload,
         embedded_database=not database_url,
         embedded_broker=not broker_url,
-        sweep_seconds=_seconds(env, "CHUMCHON_SWEEP_SECONDS", 60.0),
-        sweep_grace_seconds=_seconds(env, "CHUMCHON_SWEEP_GRACE_SECONDS", 30.0),
+        sweep_seconds=_seconds(env, "CHUMCHON_SWEEP_SECONDS", 5.0),
+        sweep_grace_seconds=_seconds(env, "CHUMCHON_SWEEP_GRACE_SECONDS", 5.0),
+        claim_lease_seconds=_seconds(env, "CHUMCHON_CLAIM_LEASE_SECONDS", 10.0),
+        process_batch=max(1, int(_seconds(env, "CHUMCHON_PROCESS_BATCH", 100))),
         visibility_timeout=int(_seconds(env, "CHUMCHON_VISIBILITY_TIMEOUT", 3600)),
         session_idle_seconds=_seconds(env, "CHUMCHON_SESSION_IDLE_SECONDS", 8 * 3600.0),
     )

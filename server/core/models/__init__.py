@@ -2,6 +2,7 @@
 
 from server.core.models.accounts import ROLES, ApiSession, LoginFailure, RoleGrant, User, WebSession
 from server.core.models.base import Base, utcnow
+from server.core.models.cache import CACHE_EPOCH_ID, CacheEpoch
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
@@ -9,11 +10,13 @@ from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
 
 __all__ = [
+    "CACHE_EPOCH_ID",
     "ROLES",
     "ApiSession",
     "Attachment",
     "AuditEvent",
     "Base",
+    "CacheEpoch",
     "Comment",
     "Export",
     "Form",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -104,7 +105,10 @@ class Submission(Base):
 
 
 class SubmissionVersion(Base):
-    """The raw XML of one version of a submission (blob) plus what came with it."""
+    """The raw XML of one version of a submission plus what came with it.
+
+    The XML lives in the row (`xml`), committed with it in one durable transaction; rows from before
+    that change have it in the blob store under xml_sha256 only."""
 
     __tablename__ = "submission_version"
     __table_args__ = (
@@ -122,6 +126,7 @@ class SubmissionVersion(Base):
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     xml_sha256: Mapped[str] = mapped_column(String(64))
     xml_size: Mapped[int] = mapped_column(BigInteger)
+    xml: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     device_id: Mapped[str | None] = mapped_column(String(255))
     user_agent: Mapped[str | None] = mapped_column(String(255))
     submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -130,6 +135,10 @@ class SubmissionVersion(Base):
     processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
     processing_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A worker's lease on a batch it claimed (see processing.claim_batch); once it has passed, any worker
+    # may claim the version again. For a failed version: not to be retried before this time.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     submission: Mapped[Submission] = relationship(back_populates="versions", foreign_keys=[submission_id])
     attachments: Mapped[list[Attachment]] = relationship(

@@ -6,13 +6,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
+from server.core.accounts.permissions import Principal
+from server.core.ground.cache import LookupCache
 from server.core.ground.errors import (
     BadRequest,
     Conflict,
@@ -23,8 +25,10 @@ from server.core.ground.errors import (
 )
 from server.core.ground.filenames import is_safe_file_name
 from server.core.ground.storage import BlobStore
-from server.core.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, User, utcnow
+from server.core.models import Attachment, Submission, SubmissionVersion, User, utcnow
 from server.core.models.submissions import RECEIVED
+from server.core.submissions import new_rows
+from server.core.submissions.lookups import FormInfo, FormVersionInfo, find_form, find_form_version
 from server.core.submissions.xmlsafe import SubmissionXml, parse_submission, values_at_paths
 
 # (file name, content type, bytes or a readable stream) — a multipart part as the web layer hands it over.
@@ -51,35 +55,27 @@ def check_attachment_name(name: str) -> None:
         )
 
 
-def expected_files(parsed: SubmissionXml, schema: dict[str, Any]) -> list[str]:
+def expected_files(parsed: SubmissionXml, binary_paths: frozenset[str] | set[str]) -> list[str]:
     """File names the submission references: values of binary fields, the audit log, encrypted parts."""
     if parsed.encrypted:
         return list(dict.fromkeys(parsed.encrypted_files))
-    fields = schema.get("fields") or []
-    binary_paths = {
-        str(f["path"])
-        for f in fields
-        if isinstance(f, dict) and f.get("bind_type") == "binary" and f.get("path")
-    }
-    names = values_at_paths(parsed.root, binary_paths) if parsed.root is not None else []
+    names = values_at_paths(parsed.root, set(binary_paths)) if parsed.root is not None and binary_paths else []
     if parsed.audit_file and parsed.audit_file not in names:
         names.append(parsed.audit_file)
     return names
 
 
-def _find_form(session: Session, project_id: int, parsed: SubmissionXml) -> tuple[Form, FormVersion]:
-    form = session.scalar(
-        select(Form).where(Form.project_id == project_id, Form.xml_form_id == parsed.form_id)
-    )
+def _find_form(
+    session: Session, cache: LookupCache, project_id: int, parsed: SubmissionXml
+) -> tuple[FormInfo, FormVersionInfo]:
+    form = find_form(session, cache, project_id, parsed.form_id)
     if form is None:
         raise NotFound(
             f"ไม่พบแบบฟอร์ม {parsed.form_id} ในโครงการนี้ / Form {parsed.form_id} not found in this project.",
             form_id=parsed.form_id,
         )
     version = parsed.version or ""
-    form_version = session.scalar(
-        select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.version == version)
-    )
+    form_version = find_form_version(session, cache, form.id, version)
     if form_version is None:
         raise FormVersionNotFound(
             f"ไม่พบแบบฟอร์ม {parsed.form_id} รุ่น '{version}' กรุณาดาวน์โหลดแบบฟอร์มใหม่ / "
@@ -87,7 +83,7 @@ def _find_form(session: Session, project_id: int, parsed: SubmissionXml) -> tupl
             form_id=parsed.form_id,
             version=version,
         )
-    expected_root = (form_version.field_schema or {}).get("root")
+    expected_root = form_version.root
     if not parsed.encrypted and expected_root and parsed.root_name != expected_root:
         raise InvalidXml(
             f"ข้อมูลขึ้นต้นด้วย <{parsed.root_name}> แต่แบบฟอร์มนี้ใช้ <{expected_root}> / "
@@ -139,18 +135,16 @@ def _missing(version: SubmissionVersion) -> list[str]:
 
 def _new_version(
     session: Session,
-    blobs: BlobStore,
-    form: Form,
-    form_version: FormVersion,
+    form: FormInfo,
+    form_version: FormVersionInfo,
     parsed: SubmissionXml,
     xml: bytes,
     *,
     submission: Submission | None,
-    user: User | None,
+    user: User | Principal | None,
     device_id: str | None,
     user_agent: str | None,
 ) -> tuple[Submission, SubmissionVersion]:
-    xml_blob = blobs.put_bytes(xml)
     if submission is None:
         submission = Submission(
             form_id=form.id, instance_id=parsed.instance_id, submitter_id=user.id if user else None
@@ -165,12 +159,16 @@ def _new_version(
         deprecated_id=parsed.deprecated_id,
         instance_name=parsed.instance_name,
         current=True,
-        xml_sha256=xml_blob.sha256,
-        xml_size=xml_blob.size,
+        # The raw XML is committed in the row itself: one durable write (the database's own commit)
+        # instead of a file, its fsync and its directory's fsync per submission.
+        xml=xml,
+        xml_sha256=hashlib.sha256(xml).hexdigest(),
+        xml_size=len(xml),
         device_id=(device_id or None) and device_id[:255],
         user_agent=(user_agent or None) and user_agent[:255],
         submitter_id=user.id if user else None,
         processing_state=RECEIVED,
+        attachments=[],
     )
     session.add(version)
     return submission, version
@@ -179,24 +177,34 @@ def _new_version(
 def _accept_once(
     session: Session,
     blobs: BlobStore,
+    cache: LookupCache,
     project_id: int,
     xml: bytes,
     files: Sequence[IncomingFile],
     parsed: SubmissionXml,
     *,
-    user: User | None,
+    user: User | Principal | None,
     device_id: str | None,
     user_agent: str | None,
     is_incomplete: bool,
+    optimistic: bool,
 ) -> IntakeResult:
-    form, form_version = _find_form(session, project_id, parsed)
-    existing = session.scalar(
-        select(SubmissionVersion).where(
-            SubmissionVersion.form_id == form.id, SubmissionVersion.instance_id == parsed.instance_id
+    form, form_version = _find_form(session, cache, project_id, parsed)
+    if not optimistic or parsed.deprecated_id is not None:
+        # A first attempt at a new submission skips this lookup: the unique constraints on
+        # (form_id, instance_id) catch a retry at insert time, and the second attempt comes here.
+        existing = session.scalar(
+            select(SubmissionVersion).where(
+                SubmissionVersion.form_id == form.id, SubmissionVersion.instance_id == parsed.instance_id
+            )
         )
-    )
-    if existing is not None:
-        return _resubmission(session, blobs, existing, parsed, xml, files, form_version, is_incomplete)
+        if existing is not None:
+            return _resubmission(session, blobs, existing, parsed, xml, files, is_incomplete)
+    if parsed.deprecated_id is None:
+        return _accept_new(
+            session, blobs, form, form_version, parsed, xml, files,
+            user=user, device_id=device_id, user_agent=user_agent, is_incomplete=is_incomplete,
+        )
 
     submission: Submission | None = None
     previous: SubmissionVersion | None = None
@@ -222,7 +230,6 @@ def _accept_once(
             )
     submission, version = _new_version(
         session,
-        blobs,
         form,
         form_version,
         parsed,
@@ -232,7 +239,7 @@ def _accept_once(
         device_id=device_id,
         user_agent=user_agent,
     )
-    expected = expected_files(parsed, form_version.field_schema or {})
+    expected = expected_files(parsed, form_version.binary_paths)
     for name in expected:
         version.attachments.append(Attachment(name=name))
     stored = _store_files(session, blobs, version, expected, files)
@@ -263,6 +270,47 @@ def _accept_once(
     )
 
 
+def _accept_new(
+    session: Session,
+    blobs: BlobStore,
+    form: FormInfo,
+    form_version: FormVersionInfo,
+    parsed: SubmissionXml,
+    xml: bytes,
+    files: Sequence[IncomingFile],
+    *,
+    user: User | Principal | None,
+    device_id: str | None,
+    user_agent: str | None,
+    is_incomplete: bool,
+) -> IntakeResult:
+    """The common case, a new submission, on the fast path (server.core.submissions.new_rows). A
+    duplicate instanceID fails there on the unique constraints, and the caller retries carefully."""
+    rows = new_rows.insert_new_submission(
+        session.connection(),
+        blobs,
+        form_id=form.id,
+        form_version_id=form_version.id,
+        parsed=parsed,
+        xml=xml,
+        expected=expected_files(parsed, form_version.binary_paths),
+        files=files,
+        submitter_id=user.id if user else None,
+        device_id=device_id,
+        user_agent=user_agent,
+    )
+    return IntakeResult(
+        status=201,
+        message=_success_message(created=True, missing=rows.missing, is_incomplete=is_incomplete),
+        submission_id=rows.submission_id,
+        version_id=rows.version_id,
+        created=True,
+        enqueue=True,
+        stored_files=rows.stored,
+        missing_files=rows.missing,
+    )
+
+
 def _refuse_deleted(submission: Submission) -> None:
     if submission.deleted_at is not None:
         raise Conflict(
@@ -278,7 +326,6 @@ def _resubmission(
     parsed: SubmissionXml,
     xml: bytes,
     files: Sequence[IncomingFile],
-    form_version: FormVersion,
     is_incomplete: bool,
 ) -> IntakeResult:
     """Same instanceID again: identical XML is a retry or the next part of a split upload."""
@@ -332,15 +379,19 @@ def accept_submission(
     xml: bytes,
     files: Sequence[IncomingFile],
     *,
-    user: User | None,
+    user: User | Principal | None,
     device_id: str | None = None,
     user_agent: str | None = None,
     is_incomplete: bool = False,
     max_xml_bytes: int | None = None,
+    cache: LookupCache | None = None,
 ) -> IntakeResult:
     """Store one POST of a submission. The caller commits, then enqueues processing if result.enqueue.
 
-    Blobs are written before the commit: they are content-addressed, so an orphan is harmless."""
+    The raw XML goes into the row; attachment blobs are written (and fsynced) before the commit: they
+    are content-addressed, so an orphan is harmless. `cache` is the process's lookup cache (a private
+    one when not given: correct, just not shared)."""
+    cache = cache if cache is not None else LookupCache()
     permissions.require(session, user, "submission.create", project_id)
     for name, _type, _content in files:
         check_attachment_name(name)
@@ -352,6 +403,7 @@ def accept_submission(
             return _accept_once(
                 session,
                 blobs,
+                cache,
                 project_id,
                 xml,
                 files,
@@ -360,6 +412,7 @@ def accept_submission(
                 device_id=device_id,
                 user_agent=user_agent,
                 is_incomplete=is_incomplete,
+                optimistic=attempt == 1,
             )
         except IntegrityError as exc:
             if attempt == 2:

@@ -153,6 +153,9 @@ def clear_derived(session: Session, version_id: int) -> None:
         session.execute(delete(model).where(model.submission_version_id == version_id))
 
 
+RETRY_SECONDS = 30.0  # a failed version is claimed again (attempts left) no sooner than this
+
+
 def mark_failed(session: Session, version_id: int, error: str) -> None:
     version = session.get(SubmissionVersion, version_id)
     if version is None:
@@ -160,6 +163,8 @@ def mark_failed(session: Session, version_id: int, error: str) -> None:
     version.processing_state = FAILED
     version.processing_error = error[:4000]
     version.processed_at = None
+    version.claimed_until = utcnow() + timedelta(seconds=RETRY_SECONDS)
+    version.claim_token = None
 
 
 def record_failure(session: Session, version_id: int, error: str) -> None:
@@ -186,7 +191,8 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
         if form_version is None:
             raise ProcessingError(f"form version {version.form_version_id} is missing")
         # Parsed once, against the schema of the form version this submission was made with.
-        root = parse_xml(blobs.read_bytes(version.xml_sha256), max_bytes=1 << 30)
+        xml = version.xml if version.xml is not None else blobs.read_bytes(version.xml_sha256)
+        root = parse_xml(xml, max_bytes=1 << 30)
         flat = flatten_instance(root, form_version.field_schema, version.instance_id)
     except Exception as exc:  # a bad document or a processing bug must not block the queue
         log.warning("processing submission version %s failed: %s", version_id, exc, exc_info=True)
@@ -229,6 +235,9 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
     version.processing_state = PROCESSED
     version.processing_error = None
     version.processed_at = utcnow()
+    # A batch that holds a claim on this version will find its claim gone and leave the rows be.
+    version.claimed_until = None
+    version.claim_token = None
     session.flush()
     return PROCESSED
 

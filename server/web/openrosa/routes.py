@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, request
 
-from server.core.accounts.projects import default_project_id
+from server.core.accounts.projects import cached_default_project_id
 from server.web.context import db, services
 
 PREFIXES = {
@@ -25,7 +25,7 @@ def register_openrosa(app: Flask, blueprint: Blueprint) -> None:
 
 
 def resolve_project_id(project_id: int | None) -> int:
-    return project_id if project_id is not None else default_project_id(db())
+    return project_id if project_id is not None else cached_default_project_id(db(), services().cache)
 
 
 def openrosa_base_url(project_id: int | None, token: str | None) -> str:

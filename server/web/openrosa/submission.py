@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 
 from server.core.accounts import permissions, projects
-from server.core.ground.broker import PROCESS_SUBMISSION
+from server.core.accounts.permissions import Principal
+from server.core.ground.broker import PROCESS_PENDING
 from server.core.ground.errors import BadRequest
-from server.core.models import User
 from server.core.submissions import intake
 from server.web.auth import openrosa_user
 from server.web.context import db, services
@@ -20,11 +20,10 @@ XML_PART = "xml_submission_file"
 INCOMPLETE_FIELD = "*isIncomplete*"
 
 
-def _submitter(project_id: int | None, token: str | None) -> tuple[int, User]:
+def _submitter(project_id: int | None, token: str | None) -> tuple[int, Principal]:
     """Authenticate and authorise before the body is read: a refused upload costs no parsing."""
     user = openrosa_user(token)
-    pid = resolve_project_id(project_id)
-    projects.get_project(db(), pid)
+    pid = projects.require_project(db(), services().cache, resolve_project_id(project_id))
     permissions.require(db(), user, "submission.create", pid)
     return pid, user
 
@@ -71,11 +70,13 @@ def submit(project_id: int | None = None, token: str | None = None) -> Response:
         device_id=request.args.get("deviceID"),
         user_agent=request.headers.get("User-Agent"),
         is_incomplete=request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes",
+        cache=services().cache,
     )
     db().commit()
-    # After the commit, never before: the row is the outbox, the message only a wake-up call.
+    # After the commit, never before: the row is the outbox, the message only a wake-up call that
+    # makes a worker claim everything waiting (several submissions share one wake-up).
     if result.enqueue:
-        services().tasks.send(PROCESS_SUBMISSION, result.version_id)
+        services().tasks.wake(PROCESS_PENDING)
     return message_response(result.message, result.status, nature="submit_success")
 
 

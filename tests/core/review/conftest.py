@@ -8,7 +8,7 @@ import pytest
 
 from server.core.ground.services import Services
 from server.core.models import Form, Project, User
-from tests.core.review.support import make_user, publish
+from tests.core.review.support import PROCESSING, make_user, publish
 
 
 @dataclass
@@ -24,8 +24,12 @@ class World:
     collector: User
 
 
-@pytest.fixture
-def world(services: Services, project: Project) -> World:
+@pytest.fixture(params=["batch", "one"])
+def world(request: pytest.FixtureRequest, services: Services, project: Project) -> World:
+    """Each review test runs with submissions processed by the worker's batch path and by the
+    per-version path: both must fill the same place codes, point and search text."""
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setitem(PROCESSING, "path", request.param)
     form = publish(services, project.id)
     return World(
         project=project,

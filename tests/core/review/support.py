@@ -14,6 +14,7 @@ from server.core.forms.publishing import publish_form
 from server.core.ground.services import Services
 from server.core.models import Form, Submission, SubmissionVersion, User
 from server.core.submissions import intake
+from server.core.submissions.batches import process_pending
 from server.core.submissions.processing import process_submission_version
 from tests.helpers import FIXTURES, PASSWORD
 
@@ -21,6 +22,10 @@ FORM_ID = "review_household"
 VALID_CID = "1101700207030"
 OTHER_CID = "3100600123450"
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 08:00 in Thailand
+# How submit() processes: "batch" as the worker does after a wake-up (server.core.submissions.batches),
+# or "one" through the per-version path (process_submission_version, the `submissions.process` task).
+# tests/core/review/conftest.py runs the review core tests both ways.
+PROCESSING = {"path": "batch"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,10 @@ def submit(
             session, services.blobs, project_id, xml, [], user=session.get(User, user.id)
         )
         session.commit()
-        process_submission_version(session, services.blobs, result.version_id)
+        if PROCESSING["path"] == "batch":
+            process_pending(services.db.sessions, services.cache, services.blobs)
+        else:
+            process_submission_version(session, services.blobs, result.version_id)
         if created_at is not None:
             session.execute(
                 update(Submission).where(Submission.id == result.submission_id).values(created_at=created_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any
 
@@ -158,7 +159,9 @@ def test_new_submission_stores_xml_blob_rows_and_expected_attachments(services, 
         version = session.get(SubmissionVersion, res.version_id)
         assert version.processing_state == "received" and version.current
         assert version.device_id == "collect:abc"
-        assert services.blobs.read_bytes(version.xml_sha256) == xml
+        # The raw XML is committed in the row itself (no separate blob file to fsync).
+        assert version.xml == xml and version.xml_sha256 == hashlib.sha256(xml).hexdigest()
+        assert not services.blobs.exists(version.xml_sha256)
         assert version.submission.current_version_id == version.id
         assert version.submission.submitter_id == collector.id
     found = attachments(services, res.version_id)

@@ -87,17 +87,21 @@ def test_head_preflight_is_204_with_openrosa_headers_and_empty_body(client: Flas
 
 
 class CommitCheckingSender:
-    """Records, at send time, whether the named version is already visible to another session."""
+    """Records, at wake-up time, how many received versions another session can already see."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.sent: list[tuple[str, tuple[object, ...], bool]] = []
+        self.sent: list[tuple[str, tuple[object, ...], int]] = []
 
     def send(self, task: str, *args: object) -> bool:
+        raise AssertionError("intake sends wake-ups, not per-version tasks")
+
+    def wake(self, task: str) -> None:
         with self.services.db.session() as session:
-            visible = session.get(SubmissionVersion, args[0]) is not None
-        self.sent.append((task, args, visible))
-        return True
+            visible = session.scalar(
+                select(func.count()).select_from(SubmissionVersion).where(SubmissionVersion.processing_state == "received")
+            )
+        self.sent.append((task, (), int(visible or 0)))
 
 
 def test_post_is_201_with_openrosa_message_rows_blobs_and_task_after_commit(
@@ -113,10 +117,10 @@ def test_post_is_201_with_openrosa_message_rows_blobs_and_task_after_commit(
     with services.db.session() as session:
         version = session.scalars(select(SubmissionVersion)).one()
         assert version.device_id == "collect:abc" and version.user_agent == USER_AGENT
-        assert services.blobs.read_bytes(version.xml_sha256) == xml
+        assert version.xml == xml  # committed in the row
         assert services.blobs.read_bytes(version.attachments[0].blob_sha256) == b"\xff\xd8JPEG"
-        # The task went out after the commit: the row it names was already readable by another session.
-        assert services.tasks.sent == [("submissions.process", (version.id,), True)]
+        # The wake-up went out after the commit: the row was already readable by another session.
+        assert services.tasks.sent == [("submissions.process_pending", (), 1)]
 
 
 def test_split_upload_then_retry_keeps_every_attachment_and_one_row(client, url, form, services) -> None:

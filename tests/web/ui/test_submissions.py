@@ -14,14 +14,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from server.core.ground.broker import BUILD_EXPORT, PROCESS_SUBMISSION
+from server.core.ground.broker import BUILD_EXPORT, PROCESS_PENDING
 from server.core.ground.services import Services
 from server.core.models import AuditEvent, Submission, User
 from tests.helpers import FIXTURES
 from tests.live.submissions import kitchen_sink_xml
 from tests.web.openrosa.test_submission import multipart
 from tests.web.ui.conftest import post
-from workers.tasks import build_export_job, process_submission_job
+from workers.tasks import build_export_job, process_pending_job
 
 KITCHEN = (FIXTURES / "kitchen_sink.md").read_bytes()
 TABLE = "/ui/projects/1/forms/kitchen_sink/submissions"
@@ -38,9 +38,9 @@ def admin_ui(signed_in: Callable[..., FlaskClient], admin: User) -> FlaskClient:
 
 
 def process_all(services: Services) -> None:
-    for task, args in list(services.tasks.sent):  # type: ignore[attr-defined]
-        if task == PROCESS_SUBMISSION:
-            process_submission_job(services, int(args[0]))
+    """What the worker does on the wake-ups intake sent: claim and process everything waiting."""
+    if any(sent[0] == PROCESS_PENDING for sent in services.tasks.sent):  # type: ignore[attr-defined]
+        process_pending_job(services)
     services.tasks.sent.clear()  # type: ignore[attr-defined]
 
 
