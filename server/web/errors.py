@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from server.core.ground.errors import ChumchonError, Unauthenticated
@@ -22,6 +23,21 @@ _HTTP_MESSAGES = {
     405: "ไม่รองรับวิธีนี้ / Method not allowed.",
     413: "ไฟล์ใหญ่เกินกำหนด / The upload is larger than this server accepts.",
 }
+
+
+# Seconds a client should wait when the database is briefly out of reach (a restart, a failover).
+RETRY_AFTER_SECONDS = 5
+_DB_UNAVAILABLE = (
+    "ฐานข้อมูลไม่พร้อมชั่วคราว กรุณาส่งใหม่อีกครั้ง / The database is briefly unavailable; "
+    "nothing was saved, please send again in a few seconds."
+)
+
+
+def is_database_outage(err: BaseException) -> bool:
+    """Errors that mean "could not talk to the database", as opposed to a bad statement."""
+    if isinstance(err, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    return isinstance(err, DBAPIError) and bool(err.connection_invalidated)
 
 
 def is_openrosa_request() -> bool:
@@ -56,7 +72,18 @@ def register_error_handlers(app: Flask) -> None:
         status = err.code or 500
         return problem(status, f"{status}.0", _HTTP_MESSAGES.get(status, err.description or err.name))
 
+    @app.errorhandler(DataError)
+    def _data(err: DataError) -> Response:
+        # A value the database refused (out of range, bad encoding) that slipped past the edge checks.
+        log.warning("database refused a value on %s %s: %s", request.method, request.path, err.orig)
+        return problem(400, "400.9", "ข้อมูลบางค่าไม่ถูกต้องหรือเกินขอบเขต / A value in the request is out of range.")
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
+        if is_database_outage(err):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
+            resp = problem(503, "503.1", _DB_UNAVAILABLE)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return resp
         log.exception("unexpected error on %s %s", request.method, request.path)
         return problem(500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again.")

@@ -28,7 +28,12 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # pre_ping replaces pooled connections that a database restart cut; the connect timeout makes an
+    # unreachable database fail fast (a 503 with Retry-After) instead of holding the request.
+    connect_args = {"connect_timeout": 5} if database_url.startswith("postgresql") else {}
+    return create_engine(
+        database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
+    )
 
 
 class Database:

@@ -1,6 +1,6 @@
 """The schema, one module per concern; import models from here."""
 
-from server.core.models.accounts import ROLES, ApiSession, RoleGrant, User
+from server.core.models.accounts import ROLES, ApiSession, DigestNonce, RoleGrant, User
 from server.core.models.base import Base, utcnow
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
@@ -12,6 +12,7 @@ __all__ = [
     "ApiSession",
     "Attachment",
     "AuditEvent",
+    "DigestNonce",
     "Base",
     "Export",
     "Form",

@@ -46,13 +46,26 @@ class IntakeResult:
 def check_attachment_name(name: str) -> None:
     """Refuse names that could escape a directory or hide a file; Thai and other Unicode stay as sent."""
     if not is_safe_file_name(name):
+        shown = name if len(name) <= 80 else name[:60] + f"… ({len(name)} characters)"
         raise BadRequest(
-            f"ชื่อไฟล์แนบไม่ถูกต้อง: {name!r} / Attachment file name not allowed: {name!r}.", name=name
+            f"ชื่อไฟล์แนบไม่ถูกต้อง: {shown!r} / Attachment file name not allowed: {shown!r} (a plain file "
+            "name of at most 255 characters, without folders).",
+            name=shown,
         )
 
 
 def expected_files(parsed: SubmissionXml, schema: dict[str, Any]) -> list[str]:
-    """File names the submission references: values of binary fields, the audit log, encrypted parts."""
+    """File names the submission references: values of binary fields, the audit log, encrypted parts.
+
+    Every name must pass the same rule as an uploaded part's name: a name that could never be a file
+    (a path, '..', over 255 characters) refuses the whole submission before anything is written."""
+    names = _referenced_files(parsed, schema)
+    for name in names:
+        check_attachment_name(name)
+    return names
+
+
+def _referenced_files(parsed: SubmissionXml, schema: dict[str, Any]) -> list[str]:
     if parsed.encrypted:
         return list(dict.fromkeys(parsed.encrypted_files))
     fields = schema.get("fields") or []
@@ -220,6 +233,7 @@ def _accept_once(
                 "submission that has since been edited; edit the latest version.",
                 deprecated_id=parsed.deprecated_id,
             )
+    expected = expected_files(parsed, form_version.field_schema or {})  # refuses bad names, writes nothing
     submission, version = _new_version(
         session,
         blobs,
@@ -232,7 +246,6 @@ def _accept_once(
         device_id=device_id,
         user_agent=user_agent,
     )
-    expected = expected_files(parsed, form_version.field_schema or {})
     for name in expected:
         version.attachments.append(Attachment(name=name))
     stored = _store_files(session, blobs, version, expected, files)

@@ -24,8 +24,9 @@ def _submitter(project_id: int | None, token: str | None) -> tuple[int, User]:
     """Authenticate and authorise before the body is read: a refused upload costs no parsing."""
     user = openrosa_user(token)
     pid = resolve_project_id(project_id)
-    projects.get_project(db(), pid)
+    # Permission before existence: "no such project" and "not your project" both answer 403.
     permissions.require(db(), user, "submission.create", pid)
+    projects.get_project(db(), pid)
     return pid, user
 
 

@@ -1,0 +1,54 @@
+"""Checks at the edge that every request passes before a view runs: ids that fit the database's
+integer columns, and no NUL characters (PostgreSQL text cannot hold them) in the path, the query string
+or a JSON body. A refused request gets a 4xx here instead of a 500 from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter
+
+from server.core.ground.errors import BadRequest
+
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
+MAX_JSON_DEPTH = 32
+
+_NUL_MESSAGE = "คำขอมีอักขระ NUL ซึ่งใช้ไม่ได้ / The request contains a NUL character, which is not allowed."
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` bounded to the id columns' range: a larger number matches no route, so it is a 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  # werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > MAX_JSON_DEPTH:
+        raise BadRequest("JSON ซ้อนกันลึกเกินไป / The JSON body is nested too deeply.")
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
+
+
+def refuse_nul() -> None:
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        raise BadRequest(_NUL_MESSAGE)
+    if request.is_json and request.content_length:
+        body = request.get_json(silent=True)
+        if _has_nul(body):
+            raise BadRequest(_NUL_MESSAGE)
+
+
+def install_guards(app: Flask) -> None:
+    """Call before any blueprint is registered: rules are compiled with the converter in place."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul)
