@@ -17,12 +17,26 @@ MAX_JSON_DEPTH = 32
 _NUL_MESSAGE = "คำขอมีอักขระ NUL ซึ่งใช้ไม่ได้ / The request contains a NUL character, which is not allowed."
 
 
+def regex_up_to(limit: int) -> str:
+    """A regular expression matching exactly the decimal numbers 0..limit (leading zeros allowed)."""
+    digits = str(limit)
+    options = [f"0*[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            options.append(f"0*{digits[:i]}[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    options.append(f"0*{digits}")
+    return "(?:" + "|".join(options) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """`<int:…>` bounded to the id columns' range: a larger number matches no route, so it is a 404."""
+    """`<int:…>` bounded to the id columns' range in its pattern: a larger number matches no route,
+    so it is a plain 404 (a bound checked after matching would make werkzeug answer 405)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  # werkzeug's name
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+        self.regex = regex_up_to(MAX_ID)
 
 
 def _has_nul(value: Any, depth: int = 0) -> bool:
