@@ -44,6 +44,10 @@ MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
 MAX_ROWS = 100_000
 MAX_CELLS = 2_000_000
+_TOO_MUCH_MEMORY = (
+    "แปลงแบบฟอร์มนี้ต้องใช้หน่วยความจำเกินกำหนด / Converting this XLSForm needed more memory than this"
+    " server allows; split long choice lists into a CSV media file (select_one_from_file)."
+)
 # The conversion runs in a child process with these limits, so a runaway one cannot take the web
 # process down: extra address space over the child's start, and wall time.
 CONVERT_MEMORY_BYTES = 1024 * 1024 * 1024
@@ -171,7 +175,7 @@ def _convert_isolated(source: bytes, suffix: str, fallback: str) -> dict[str, An
         answer: dict[str, Any] = receiver.recv()
     except EOFError:
         # The child died without answering: the memory limit (or a crash inside the converter).
-        answer = {"error": _TOO_BIG}
+        answer = {"error": _TOO_MUCH_MEMORY}
     finally:
         receiver.close()
         if child.is_alive():
@@ -196,7 +200,7 @@ def _child_convert(conn: Connection, source: bytes, suffix: str, fallback: str) 
     try:
         answer = _convert_answer(source, suffix, fallback)
     except MemoryError:
-        answer = {"error": _TOO_BIG}
+        answer = {"error": _TOO_MUCH_MEMORY}
     conn.send(answer)
     conn.close()
 
