@@ -33,7 +33,7 @@ class IdConverter(IntegerConverter):
     """`<int:…>` bounded to the id columns' range in its pattern: a larger number matches no route,
     so it is a plain 404 (a bound checked after matching would make werkzeug answer 405)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  # werkzeug's name
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # werkzeug's name
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
         self.regex = regex_up_to(MAX_ID)

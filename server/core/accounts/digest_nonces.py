@@ -39,12 +39,12 @@ def use_nonce(session: Session, nonce: str, nc: int) -> bool:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(DigestNonce).values(**values)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[DigestNonce.nonce],
         set_={"last_nc": stmt.excluded.last_nc},
         where=DigestNonce.last_nc < stmt.excluded.last_nc,
     ).returning(DigestNonce.nonce)
-    accepted = session.execute(stmt).first() is not None
+    accepted = session.execute(upsert).first() is not None
     if accepted and nc == 1:
         # A nonce's first use: a cheap moment to forget the nonces that have expired.
         session.execute(delete(DigestNonce).where(DigestNonce.expires_at < now))
