@@ -91,6 +91,10 @@ def convert_xlsform(source: bytes, filename: str, *, form_id_fallback: str | Non
         )
     if not source:
         raise InvalidXlsForm("ไฟล์ว่างเปล่า / The uploaded file is empty.", filename=filename)
+    if any(ord(ch) < 32 for ch in filename) or len(filename) > 255:
+        raise InvalidXlsForm(
+            "ชื่อไฟล์ไม่ถูกต้อง / The file name has control characters or is longer than 255 characters."
+        )
     fallback = form_id_fallback_from(filename) if form_id_fallback is None else form_id_fallback.strip()
     if suffix in (".xlsx", ".xlsm"):
         check_workbook_archive(source, filename)
@@ -99,7 +103,15 @@ def convert_xlsform(source: bytes, filename: str, *, form_id_fallback: str | Non
         raise InvalidXlsForm(_ERROR_PREFIX + str(outcome["error"]), filename=filename, **outcome.get("details", {}))
 
     xform = str(outcome["xform"]).encode("utf-8")
-    form_id, version, title, root = read_form_identity(xform)
+    try:
+        form_id, version, title, root = read_form_identity(xform)
+    except etree.XMLSyntaxError as exc:
+        # pyxform copies cell text as is; NUL and other control characters cannot be in an XForm.
+        raise InvalidXlsForm(
+            _ERROR_PREFIX + "มีอักขระควบคุม (เช่น NUL) ในเซลล์ / A cell contains a control character"
+            f" (such as NUL) that an XForm cannot hold: {exc.msg}.",
+            filename=filename,
+        ) from exc
     if form_id == PYXFORM_DEFAULT_ID and not fallback:
         # pyxform's placeholder id: every such upload would collide as one form called "data".
         raise InvalidXlsForm(
