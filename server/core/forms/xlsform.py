@@ -186,8 +186,11 @@ def _convert_isolated(source: bytes, suffix: str, fallback: str) -> dict[str, An
             )
         answer: dict[str, Any] = receiver.recv()
     except EOFError:
-        # The child died without answering: the memory limit (or a crash inside the converter).
-        answer = {"error": _TOO_MUCH_MEMORY}
+        # The child died without answering: killed at its memory limit, or a crash in the converter.
+        answer = {
+            "error": "การแปลงแบบฟอร์มหยุดกลางคัน (ใช้หน่วยความจำเกินหรือตัวแปลงขัดข้อง) / The conversion stopped"
+            " without an answer (it ran out of memory or the converter failed); check the XLSForm's size."
+        }
     finally:
         receiver.close()
         if child.is_alive():

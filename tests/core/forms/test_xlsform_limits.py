@@ -33,22 +33,27 @@ def test_too_many_rows_are_refused() -> None:
         xlsform.convert_xlsform(many_rows_xlsx(150_000), "rows.xlsx")
 
 
-BIG_CHOICES = (
-    "| survey |\n| | type | name | label |\n| | select_one big | q | Q |\n| choices |\n| | list_name | name | label |\n"
-    + "".join(f"| | big | c{i} | ตัวเลือกที่ {i} |\n" for i in range(5000))
-    + "| settings |\n| | form_id |\n| | big |\n"
-).encode()
+def _runaway(source: bytes, suffix: str, fallback: str) -> dict[str, object]:
+    """A conversion gone wrong: it wants 3 GiB (three times the child's allowance)."""
+    hog = bytearray(3 * 1024**3)
+    return {"error": f"allocated {len(hog)}"}
 
 
 def test_a_conversion_over_its_memory_limit_dies_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xlsform, "CONVERT_MEMORY_BYTES", 0)  # not one byte more than at the fork
+    monkeypatch.setattr(xlsform, "_convert_answer", _runaway)  # the forked child runs it
     pid = os.getpid()
     with pytest.raises(InvalidXlsForm) as caught:
-        xlsform.convert_xlsform(BIG_CHOICES, "big.md")
-    assert "memory" in caught.value.message
-    assert os.getpid() == pid  # this process lives on, and converts the same form with the real limit
+        xlsform.convert_xlsform(KITCHEN, "kitchen_sink.md")
+    assert "memory" in caught.value.message and "allocated" not in caught.value.message
+    assert os.getpid() == pid  # this process lives on, and converts forms as before
     monkeypatch.undo()
-    assert xlsform.convert_xlsform(BIG_CHOICES, "big.md").form_id == "big"
+    assert xlsform.convert_xlsform(KITCHEN, "kitchen_sink.md").form_id == "kitchen_sink"
+
+
+def test_a_converter_that_crashes_takes_only_its_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsform, "_convert_answer", lambda *_: os._exit(9))
+    with pytest.raises(InvalidXlsForm):
+        xlsform.convert_xlsform(KITCHEN, "kitchen_sink.md")
 
 
 def test_a_conversion_over_its_time_limit_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
