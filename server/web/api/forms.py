@@ -120,10 +120,17 @@ def publish(project_id: int) -> Response:
     user = api_user()
     permissions.require(db(), user, "form.create", project_id)
     data, filename, fallback = _uploaded_xlsform()
-    version = publishing.publish_form(
-        db(), services().blobs, project_id, data, filename, user_id=user.id, form_id_fallback=fallback
-    )
-    db().commit()
+    blobs = services().blobs
+    with blobs.journal() as created:
+        try:
+            version = publishing.publish_form(
+                db(), blobs, project_id, data, filename, user_id=user.id, form_id_fallback=fallback
+            )
+            db().commit()
+        except BaseException:
+            db().rollback()  # then remove what this attempt wrote that nothing committed refers to
+            publishing.discard_unreferenced_blobs(db(), blobs, created)
+            raise
     return jsonify(form_json(version.form, with_fields=True))
 
 
