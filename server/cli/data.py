@@ -28,9 +28,7 @@ def _progress(label: str) -> Callable[[int, int], None]:
 def register(group: click.Group) -> None:
     @group.command("export")
     @click.argument("xml_form_id")
-    @click.option(
-        "--format", "fmt", default="csv", show_default=True, type=click.Choice(jobs.FORMATS)
-    )
+    @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(jobs.FORMATS))
     @click.option(
         "--output",
         "output",
@@ -46,9 +44,7 @@ def register(group: click.Group) -> None:
             with svc.db.session() as session:
                 pid = project_id if project_id is not None else projects.default_project_id(session)
                 form = publishing.get_form(session, pid, xml_form_id)
-                export_id = jobs.request_export(
-                    session, form, fmt, {"labels": labels} if labels else None
-                ).id
+                export_id = jobs.request_export(session, form, fmt, {"labels": labels} if labels else None).id
             result = jobs.build_export(
                 svc.db.sessions, svc.settings, svc.blobs, export_id, _progress("exporting / กำลังส่งออก")
             )

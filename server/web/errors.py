@@ -1,4 +1,5 @@
-"""One place mapping errors to answers: OpenRosa XML for Collect's routes, JSON for the API.
+"""One place mapping errors to answers: OpenRosa XML for Collect's routes, JSON for the API, HTML pages
+for the web application.
 
 Nothing here ever shows a stack trace to the user; unexpected errors are logged and answered 500."""
 
@@ -6,13 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, request, url_for
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from server.core.ground.errors import ChumchonError, Unauthenticated
 from server.web.auth import add_challenge
 from server.web.openrosa.responses import message_response
+from server.web.ui import is_ui_request, ui_problem
+from server.web.ui.session import finish
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,33 @@ def is_database_outage(err: BaseException) -> bool:
     return isinstance(err, DBAPIError) and bool(err.connection_invalidated)
 
 
+def _ui_unavailable_page() -> Response:
+    """The web application's 503 page, built without templates: the page layout asks the database who
+    is signed in, and the database is what is missing. Both languages, since the choice is stored too."""
+    css = url_for("ui.static", filename="ui/app.css")
+    html = (
+        '<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>ระบบไม่พร้อมชั่วคราว / Temporarily unavailable</title><link rel="stylesheet" href="{css}">'
+        '</head><body><main><section class="card">'
+        "<h1>ระบบไม่พร้อมชั่วคราว (503)</h1>"
+        f"<p>ฐานข้อมูลไม่พร้อมชั่วคราว ยังไม่ได้บันทึกสิ่งที่ส่งมา กรุณาลองใหม่ใน {RETRY_AFTER_SECONDS} วินาที</p>"
+        '<h1 lang="en">Temporarily unavailable (503)</h1>'
+        f'<p lang="en">The database is briefly unavailable; nothing was saved. Please try again in '
+        f"{RETRY_AFTER_SECONDS} seconds.</p>"
+        '<p><a href="/">หน้าแรก / Home</a></p>'
+        "</section></main></body></html>\n"
+    )
+    return finish(Response(html, status=503, mimetype="text/html"))
+
+
 def is_openrosa_request() -> bool:
     return request.blueprint is not None and request.blueprint.startswith("openrosa")
 
 
 def problem(status: int, code: str, message: str, details: dict[str, object] | None = None) -> Response:
+    if is_ui_request():
+        return ui_problem(status, message)
     if is_openrosa_request():
         resp = message_response(message, status, nature="error")
     else:
@@ -82,8 +107,10 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception) -> Response:
         if is_database_outage(err):
             log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
-            resp = problem(503, "503.1", _DB_UNAVAILABLE)
+            resp = _ui_unavailable_page() if is_ui_request() else problem(503, "503.1", _DB_UNAVAILABLE)
             resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return resp
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return problem(500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again.")
+        return problem(
+            500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again."
+        )

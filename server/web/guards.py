@@ -14,6 +14,7 @@ from server.core.ground.errors import BadRequest
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
 MAX_JSON_DEPTH = 32
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _NUL_MESSAGE = "คำขอมีอักขระ NUL ซึ่งใช้ไม่ได้ / The request contains a NUL character, which is not allowed."
 
 
@@ -60,9 +61,26 @@ def refuse_nul() -> None:
         body = request.get_json(silent=True)
         if _has_nul(body):
             raise BadRequest(_NUL_MESSAGE)
+    elif request.mimetype in _FORM_TYPES and request.content_length:
+        # The web application's form posts; parsing here is the same parse the view would do.
+        if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)) or any(
+            "\x00" in key or "\x00" in (upload.filename or "") for key, upload in request.files.items(multi=True)
+        ):
+            raise BadRequest(_NUL_MESSAGE)
 
 
 def install_guards(app: Flask) -> None:
     """Call before any blueprint is registered: rules are compiled with the converter in place."""
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul)
+
+
+def id_or_none(raw: str | None, message: str) -> int | None:
+    """An optional id from a query parameter or form field: empty is None; anything but a whole number
+    in the id columns' range is a 400 with `message` (a huge number would otherwise reach the database)."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)) or int(text) > MAX_ID:
+        raise BadRequest(message)
+    return int(text)

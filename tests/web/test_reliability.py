@@ -52,6 +52,19 @@ def test_database_out_of_reach_is_503_json_for_the_api(unreachable_db_client: Fl
     assert resp.get_json()["code"] == "503.1"
 
 
+def test_database_out_of_reach_is_a_readable_503_page_for_the_web_application(
+    unreachable_db_client: FlaskClient,
+) -> None:
+    # A browser with a session cookie: looking the session up is the first thing that fails.
+    unreachable_db_client.set_cookie("chumchon_session", "some-token")
+    for path in ("/ui/", "/ui/login"):
+        resp = unreachable_db_client.get(path)
+        assert resp.status_code == 503 and int(resp.headers["Retry-After"]) > 0
+        assert resp.mimetype == "text/html"
+        page = resp.get_data(as_text=True)
+        assert "ฐานข้อมูลไม่พร้อม" in page and "try again" in page and "Traceback" not in page
+
+
 def test_logout_ends_the_session(client: FlaskClient, admin_headers: dict[str, str]) -> None:
     assert client.get("/v1/users/current", headers=admin_headers).status_code == 200
     assert client.delete("/v1/sessions/current", headers=admin_headers).status_code == 200

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from exports.csvzip import write_csv_zip
+from server.core.accounts import permissions
 from server.core.exports import rows
 from server.core.exports.rows import SessionFactory
 from server.core.ground.errors import BadRequest, Conflict, NotFound
@@ -131,6 +132,16 @@ def export_file(export: Export) -> Path:
     return path
 
 
+def creator_scope(session: Session, export: Export, form: Form) -> rows.Scope:
+    """Only the rows of the creator's area go into an export made by an area-limited user (read when
+    the export is built, so a narrowed grant applies to exports still queued)."""
+    if export.created_by_id is None:
+        return None  # made by the operator (CLI)
+    creator = session.get(User, export.created_by_id)
+    area = permissions.area_for(session, creator, "export.create", form.project_id)
+    return None if area.unlimited else permissions.area_condition(area)
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:100] or "form"
 
@@ -208,6 +219,7 @@ def build_export(
             raise NotFound(f"Form {form.xml_form_id!r} is not published.")
         schema = form.current_version.field_schema
         form_id, xml_form_id, options = form.id, form.xml_form_id, dict(export.options or {})
+        scope = creator_scope(session, export, form)
         export.state, export.started_at, export.error = RUNNING, utcnow(), None
         export.progress_done = export.progress_total = 0
         session.commit()
@@ -216,15 +228,15 @@ def build_export(
     try:
         settings.export_dir.mkdir(parents=True, exist_ok=True)
         _process_pending(sessions, blobs, form_id)
-        total, failed = rows.count_rows(sessions, form_id, schema)
+        total, failed = rows.count_rows(sessions, form_id, schema, scope)
         progress = _Progress(sessions, export_id, total, on_progress)
         progress.save()
         with partial.open("wb") as fh:
             write_csv_zip(
                 fh,
                 schema,
-                progress.counted(rows.main_rows(sessions, form_id)),
-                lambda path: progress.counted(rows.repeat_rows(sessions, form_id, path)),
+                progress.counted(rows.main_rows(sessions, form_id, scope)),
+                lambda path: progress.counted(rows.repeat_rows(sessions, form_id, path, scope)),
                 labels=options.get("labels"),
             )
             fh.flush()

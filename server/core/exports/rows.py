@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from server.core.models import Attachment, FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
@@ -16,17 +16,20 @@ from server.core.models.submissions import FAILED, PROCESSED
 CHUNK = 1000  # rows read per query (keyset pagination: constant memory, short transactions)
 REPEAT_CHUNK = 200  # submissions whose repeat rows are read per query
 SessionFactory = Callable[[], Session]
+# An extra SQL condition on Submission: the export creator's area (permissions.area_condition).
+Scope = ColumnElement[bool] | None
 
 
-def _current(query: Any, form_id: int) -> Any:
-    return query.where(
+def _current(query: Any, form_id: int, scope: Scope = None) -> Any:
+    query = query.where(
         Submission.form_id == form_id,
         Submission.deleted_at.is_(None),
         SubmissionVersion.processing_state == PROCESSED,
     )
+    return query if scope is None else query.where(scope)
 
 
-def main_rows(sessions: SessionFactory, form_id: int) -> Iterator[dict[str, Any]]:
+def main_rows(sessions: SessionFactory, form_id: int, scope: Scope = None) -> Iterator[dict[str, Any]]:
     last = 0
     while True:
         with sessions() as session:
@@ -49,6 +52,7 @@ def main_rows(sessions: SessionFactory, form_id: int) -> Iterator[dict[str, Any]
                     .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
                     .outerjoin(User, User.id == Submission.submitter_id),
                     form_id,
+                    scope,
                 )
                 .where(Submission.id > last)
                 .order_by(Submission.id)
@@ -90,7 +94,9 @@ def main_rows(sessions: SessionFactory, form_id: int) -> Iterator[dict[str, Any]
         last = rows[-1][0]
 
 
-def repeat_rows(sessions: SessionFactory, form_id: int, repeat_path: str) -> Iterator[dict[str, Any]]:
+def repeat_rows(
+    sessions: SessionFactory, form_id: int, repeat_path: str, scope: Scope = None
+) -> Iterator[dict[str, Any]]:
     """Repeat rows in the main table's order, read per chunk of submissions (their current versions),
     so every query is an index lookup however large the form grows."""
     last = 0
@@ -102,6 +108,7 @@ def repeat_rows(sessions: SessionFactory, form_id: int, repeat_path: str) -> Ite
                         SubmissionVersion, SubmissionVersion.id == Submission.current_version_id
                     ),
                     form_id,
+                    scope,
                 )
                 .where(Submission.id > last)
                 .order_by(Submission.id)
@@ -126,16 +133,19 @@ def repeat_rows(sessions: SessionFactory, form_id: int, repeat_path: str) -> Ite
         last = chunk[-1][0]
 
 
-def _repeat_query(query: Any, form_id: int, repeat_path: str) -> Any:
+def _repeat_query(query: Any, form_id: int, repeat_path: str, scope: Scope = None) -> Any:
     return _current(
         query.join(SubmissionVersion, SubmissionVersion.id == RepeatRow.submission_version_id)
         .join(Submission, Submission.current_version_id == SubmissionVersion.id)
         .where(RepeatRow.form_id == form_id, RepeatRow.repeat_path == repeat_path),
         form_id,
+        scope,
     )
 
 
-def count_rows(sessions: SessionFactory, form_id: int, schema: dict[str, Any]) -> tuple[int, int]:
+def count_rows(
+    sessions: SessionFactory, form_id: int, schema: dict[str, Any], scope: Scope = None
+) -> tuple[int, int]:
     """(rows to write, current versions that failed processing and are left out)."""
     with sessions() as session:
         base = (
@@ -144,12 +154,14 @@ def count_rows(sessions: SessionFactory, form_id: int, schema: dict[str, Any]) -
             .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
             .where(Submission.form_id == form_id, Submission.deleted_at.is_(None))
         )
+        if scope is not None:
+            base = base.where(scope)
         total = session.scalar(base.where(SubmissionVersion.processing_state == PROCESSED)) or 0
         failed = session.scalar(base.where(SubmissionVersion.processing_state == FAILED)) or 0
         for repeat in schema.get("repeats", []):
             total += (
                 session.scalar(
-                    _repeat_query(select(func.count()).select_from(RepeatRow), form_id, repeat["path"])
+                    _repeat_query(select(func.count()).select_from(RepeatRow), form_id, repeat["path"], scope)
                 )
                 or 0
             )

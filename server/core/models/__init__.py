@@ -1,10 +1,19 @@
 """The schema, one module per concern; import models from here."""
 
-from server.core.models.accounts import ROLES, ApiSession, DigestNonce, RoleGrant, User
+from server.core.models.accounts import (
+    ROLES,
+    ApiSession,
+    DigestNonce,
+    LoginFailure,
+    RoleGrant,
+    User,
+    WebSession,
+)
 from server.core.models.base import Base, utcnow
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
+from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
 
 __all__ = [
@@ -13,18 +22,22 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Comment",
     "DigestNonce",
     "Export",
     "Form",
     "FormMedia",
     "FormVersion",
+    "LoginFailure",
     "Project",
     "QualityFlag",
     "Record",
     "RepeatRow",
     "RoleGrant",
     "Submission",
+    "SubmissionSearch",
     "SubmissionVersion",
     "User",
+    "WebSession",
     "utcnow",
 ]

@@ -12,7 +12,7 @@ from alembic import op
 import server.core.models.base
 
 revision = "0006_reliability"
-down_revision = "0001"
+down_revision = "0003_web"
 branch_labels = None
 depends_on = None
 
