@@ -92,10 +92,14 @@ def counts(services: Services) -> dict[str, int]:
 
 
 def message_of(resp: Any) -> str:
-    """The readable message of an error answer: JSON `message` or the OpenRosa <text>."""
+    """The readable message of an error answer: JSON `message`, the OpenRosa <text>, or the web
+    application's error paragraph (in the browser's language only, Thai by default)."""
     if resp.is_json:
         return str(resp.get_json().get("message", ""))
     text = resp.get_data(as_text=True)
+    if resp.mimetype == "text/html":
+        shown = re.search(r'<p class="error"[^>]*>(.*?)</p>', text, re.S)
+        return shown.group(1) if shown else ""
     found = re.search(r"<message[^>]*>(.*?)</message>", text, re.S)
     return found.group(1) if found else ""
 
