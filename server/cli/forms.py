@@ -3,9 +3,12 @@ and show the fields marked sensitive."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from server.cli.context import cli_services
@@ -32,15 +35,33 @@ def _missing(version: FormVersion) -> list[str]:
     return [m.name for m in version.media if m.blob_sha256 is None]
 
 
-def _publish_one(svc: Services, path: Path, project_id: int | None) -> None:
-    with svc.db.session() as session:
-        version = publish_with_media(session, svc.blobs, _project(session, project_id), path)
-        click.echo(f"{version.form.xml_form_id}  version {version.version or '-'}  {version.title}")
-        for warning in version.warnings:
-            click.echo(f"  warning: {warning}")
-        missing = _missing(version)
-        if missing:
-            click.echo(f"  missing media / ยังไม่มีไฟล์: {', '.join(missing)}")
+def _publish_one(svc: Services, path: Path, project_id: int | None) -> list[str]:
+    """Publish one file and return the lines to report. Reported only after the commit; if anything
+    fails, the blobs this attempt newly wrote and nothing references are removed again."""
+    with svc.blobs.journal() as created:
+        try:
+            with svc.db.session() as session:
+                version = publish_with_media(session, svc.blobs, _project(session, project_id), path)
+                lines = [f"{version.form.xml_form_id}  version {version.version or '-'}  {version.title}"]
+                lines += [f"  warning: {warning}" for warning in version.warnings]
+                missing = _missing(version)
+                if missing:
+                    lines.append(f"  missing media / ยังไม่มีไฟล์: {', '.join(missing)}")
+        except BaseException:
+            with svc.db.session() as session:
+                publishing.discard_unreferenced_blobs(session, svc.blobs, created)
+            raise
+    return lines
+
+
+def _say(line: str, *, err: bool = False) -> None:
+    """Print, surviving a closed pipe (`… | head -1`): later lines are dropped, the work goes on."""
+    try:
+        click.echo(line, err=err)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, (sys.stderr if err else sys.stdout).fileno())
+        os.close(devnull)
 
 
 def _form(session: Session, project_id: int | None, xml_form_id: str) -> Form:
@@ -63,11 +84,18 @@ def register(group: click.Group) -> None:
         with cli_services() as svc:
             for path in paths:
                 try:
-                    _publish_one(svc, path, project_id)
+                    lines = _publish_one(svc, path, project_id)
                 except ChumchonError as exc:
                     # Keep going: one broken form must not stop the others from publishing.
-                    click.echo(f"{path.name}: {exc.message}", err=True)
+                    _say(f"{path.name}: {exc.message}", err=True)
                     failed.append(path.name)
+                    continue
+                except SQLAlchemyError as exc:
+                    _say(f"{path.name}: บันทึกไม่สำเร็จ / could not be saved: {exc.__class__.__name__}", err=True)
+                    failed.append(path.name)
+                    continue
+                for line in lines:
+                    _say(line)
         if failed:
             raise click.ClickException(
                 f"เผยแพร่ไม่สำเร็จ {len(failed)} ไฟล์ / {len(failed)} form(s) failed: {', '.join(failed)}"

@@ -8,6 +8,7 @@ from server.core.ground.services import Services
 from server.web import api, openrosa, ui
 from server.web.context import close_db
 from server.web.errors import register_error_handlers
+from server.web.guards import install_guards
 
 AREAS = (openrosa, api, ui)
 
@@ -20,6 +21,7 @@ def create_app(services: Services) -> Flask:
     app.extensions["chumchon"] = services
     app.teardown_appcontext(close_db)
     register_error_handlers(app)
+    install_guards(app)
     for area in AREAS:
         area.register(app)
     return app

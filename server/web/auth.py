@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Response, g, request
 
-from server.core.accounts import digest, users
+from server.core.accounts import digest, digest_nonces, users
 from server.core.accounts.permissions import Principal, principal_of
 from server.core.ground.errors import Forbidden, Unauthenticated
 from server.core.models import User
@@ -64,7 +64,21 @@ def _digest_user() -> Principal | None:
         raise Unauthenticated(_NEED_LOGIN)
     if state != "ok" or user is None:
         raise Unauthenticated("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password.")
+    _refuse_replay(params)
     return user
+
+
+def _refuse_replay(params: dict[str, str]) -> None:
+    """A correct Digest answer whose nonce count was already used is a replayed request: challenge anew.
+
+    Recorded in its own short transaction, so uses by GET requests (which commit nothing) count too."""
+    nc = digest_nonces.parse_nc(params.get("nc"))
+    if nc is not None:
+        with services().db.session() as session:
+            if digest_nonces.use_nonce(session, params["nonce"], nc):
+                return
+    g.digest_stale = True  # a fresh nonce: a real client answers it without asking for the password
+    raise Unauthenticated(_NEED_LOGIN)
 
 
 def openrosa_user(token: str | None) -> Principal:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from server.core.ground.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def services() -> Services:
@@ -24,5 +29,10 @@ def db() -> Session:
 def close_db(_exc: BaseException | None = None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        try:
+            session.rollback()
+            session.close()
+        except SQLAlchemyError as exc:
+            # The connection died under us (a database restart): drop it, the pool makes a new one.
+            log.warning("discarding a broken database session: %s", exc)
+            session.invalidate()

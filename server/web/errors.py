@@ -1,4 +1,5 @@
-"""One place mapping errors to answers: OpenRosa XML for Collect's routes, JSON for the API.
+"""One place mapping errors to answers: OpenRosa XML for Collect's routes, JSON for the API, HTML pages
+for the web application.
 
 Nothing here ever shows a stack trace to the user; unexpected errors are logged and answered 500."""
 
@@ -6,13 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, request, url_for
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from server.core.ground.errors import ChumchonError, Unauthenticated
 from server.web.auth import add_challenge
 from server.web.openrosa.responses import message_response
 from server.web.ui import is_ui_request, ui_problem
+from server.web.ui.session import finish
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,41 @@ _HTTP_MESSAGES = {
     405: "ไม่รองรับวิธีนี้ / Method not allowed.",
     413: "ไฟล์ใหญ่เกินกำหนด / The upload is larger than this server accepts.",
 }
+
+
+# Seconds a client should wait when the database is briefly out of reach (a restart, a failover).
+RETRY_AFTER_SECONDS = 5
+_DB_UNAVAILABLE = (
+    "ฐานข้อมูลไม่พร้อมชั่วคราว กรุณาส่งใหม่อีกครั้ง / The database is briefly unavailable; "
+    "nothing was saved, please send again in a few seconds."
+)
+
+
+def is_database_outage(err: BaseException) -> bool:
+    """Errors that mean "could not talk to the database", as opposed to a bad statement."""
+    if isinstance(err, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    return isinstance(err, DBAPIError) and bool(err.connection_invalidated)
+
+
+def _ui_unavailable_page() -> Response:
+    """The web application's 503 page, built without templates: the page layout asks the database who
+    is signed in, and the database is what is missing. Both languages, since the choice is stored too."""
+    css = url_for("ui.static", filename="ui/app.css")
+    html = (
+        '<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>ระบบไม่พร้อมชั่วคราว / Temporarily unavailable</title><link rel="stylesheet" href="{css}">'
+        '</head><body><main><section class="card">'
+        "<h1>ระบบไม่พร้อมชั่วคราว (503)</h1>"
+        f"<p>ฐานข้อมูลไม่พร้อมชั่วคราว ยังไม่ได้บันทึกสิ่งที่ส่งมา กรุณาลองใหม่ใน {RETRY_AFTER_SECONDS} วินาที</p>"
+        '<h1 lang="en">Temporarily unavailable (503)</h1>'
+        f'<p lang="en">The database is briefly unavailable; nothing was saved. Please try again in '
+        f"{RETRY_AFTER_SECONDS} seconds.</p>"
+        '<p><a href="/">หน้าแรก / Home</a></p>'
+        "</section></main></body></html>\n"
+    )
+    return finish(Response(html, status=503, mimetype="text/html"))
 
 
 def is_openrosa_request() -> bool:
@@ -59,8 +97,19 @@ def register_error_handlers(app: Flask) -> None:
         status = err.code or 500
         return problem(status, f"{status}.0", _HTTP_MESSAGES.get(status, err.description or err.name))
 
+    @app.errorhandler(DataError)
+    def _data(err: DataError) -> Response:
+        # A value the database refused (out of range, bad encoding) that slipped past the edge checks.
+        log.warning("database refused a value on %s %s: %s", request.method, request.path, err.orig)
+        return problem(400, "400.9", "ข้อมูลบางค่าไม่ถูกต้องหรือเกินขอบเขต / A value in the request is out of range.")
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
+        if is_database_outage(err):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
+            resp = _ui_unavailable_page() if is_ui_request() else problem(503, "503.1", _DB_UNAVAILABLE)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return resp
         log.exception("unexpected error on %s %s", request.method, request.path)
         return problem(
             500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again."

@@ -10,6 +10,8 @@ from server.core.ground.errors import BadRequest, NotFound
 from server.core.models import Project
 
 DEFAULT_PROJECT_NAME = "โครงการเริ่มต้น (Default project)"
+MAX_NAME_LENGTH = 255  # the column's width
+MAX_DESCRIPTION_LENGTH = 10_000
 
 
 def default_project_id(session: Session) -> int:
@@ -33,6 +35,16 @@ def create_project(session: Session, name: str, description: str | None = None) 
     name = name.strip()
     if not name:
         raise BadRequest("ต้องระบุชื่อโครงการ / A project needs a name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise BadRequest(
+            f"ชื่อโครงการยาวเกิน {MAX_NAME_LENGTH} ตัวอักษร / A project name may have at most "
+            f"{MAX_NAME_LENGTH} characters."
+        )
+    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+        raise BadRequest(
+            f"คำอธิบายยาวเกิน {MAX_DESCRIPTION_LENGTH} ตัวอักษร / A description may have at most "
+            f"{MAX_DESCRIPTION_LENGTH} characters."
+        )
     project = Project(name=name, description=description)
     session.add(project)
     session.flush()

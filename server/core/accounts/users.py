@@ -19,6 +19,7 @@ from server.core.models import ROLES, ApiSession, Project, User, utcnow
 
 DIGEST_REALM = "chumchon"
 API_SESSION_LIFETIME = timedelta(hours=24)
+MAX_USERNAME_LENGTH = 150
 _hasher = PasswordHasher()
 
 
@@ -44,7 +45,7 @@ def create_user(
     """Create an account with one role (a supervisor or viewer optionally limited to an area, see
     permissions.grant_role). Collectors get a token for the QR code; others need a password."""
     username = username.strip()
-    if not username or len(username) > 150 or any(c.isspace() for c in username):
+    if not username or len(username) > MAX_USERNAME_LENGTH or any(c.isspace() for c in username):
         raise BadRequest("ชื่อผู้ใช้ต้องไม่ว่างและไม่มีช่องว่าง / The username must be non-empty, without spaces.")
     if role not in ROLES:
         raise BadRequest(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
@@ -122,6 +123,17 @@ def start_api_session(session: Session, user: User) -> str:
         )
     )
     return token
+
+
+def end_api_session(session: Session, token: str) -> bool:
+    """Log out one API session; True if it existed."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    api_session = session.scalar(select(ApiSession).where(ApiSession.token_sha256 == digest))
+    if api_session is None:
+        return False
+    session.delete(api_session)
+    session.flush()
+    return True
 
 
 def find_by_api_token(session: Session, token: str) -> User | None:

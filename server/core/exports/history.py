@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
 from server.core.exports.jobs import get_export
-from server.core.ground.errors import Forbidden
+from server.core.ground.errors import Forbidden, NotFound
 from server.core.models import Export, Form, User
 
 LISTED = 50
@@ -38,8 +38,13 @@ def earlier_exports(session: Session, user: User, form: Form, limit: int = LISTE
 
 
 def readable_export(session: Session, user: User, export_id: int) -> tuple[Export, Form]:
-    """An export the user may watch or download (same rule as the list)."""
-    export, form = get_export(session, export_id)
+    """An export the user may watch or download (same rule as the list). Someone who could not read it
+    gets Forbidden whether it exists or not, so export ids cannot be probed."""
+    try:
+        export, form = get_export(session, export_id)
+    except NotFound:
+        permissions.require(session, user, "export.read", None)
+        raise
     permissions.require(session, user, "export.read", form.project_id)
     if not permissions.area_for(session, user, "export.read", form.project_id).unlimited and (
         export.created_by_id != user.id

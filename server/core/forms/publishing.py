@@ -14,7 +14,15 @@ from server.core.forms.schema import ITEMSETS_CSV, build_field_schema, expected_
 from server.core.forms.xlsform import convert_xlsform
 from server.core.ground.errors import BadRequest, Conflict, NotFound
 from server.core.ground.storage import BlobStore
-from server.core.models import AuditEvent, Form, FormVersion, utcnow
+from server.core.models import (
+    Attachment,
+    AuditEvent,
+    Form,
+    FormMedia,
+    FormVersion,
+    SubmissionVersion,
+    utcnow,
+)
 
 OPEN, CLOSED = "open", "closed"
 # ODK Central's "closing" (no new downloads, still accepting) is treated as closed: one less state to explain.
@@ -64,6 +72,13 @@ def publish_form(
         session.add(form)
         _flush_or_conflict(session, converted.form_id)
     previous = form.current_version
+    expected = expected_media(converted.xform, converted.itemsets is not None)
+    unknown = [name for name in supplied if name not in expected]
+    if unknown:  # refused before any blob is written
+        raise BadRequest(
+            f"แบบฟอร์มนี้ไม่ได้ใช้ไฟล์ {', '.join(unknown)} / The form does not use these files: {', '.join(unknown)}.",
+            unexpected=unknown,
+        )
 
     source_blob = blobs.put_bytes(source)
     xform_blob = blobs.put_bytes(converted.xform)
@@ -83,13 +98,7 @@ def publish_form(
         published_by_id=user_id,
     )
     session.add(version)
-    form_media.expect_media(version, expected_media(converted.xform, converted.itemsets is not None))
-    unknown = [name for name in supplied if form_media.find_media(version, name) is None]
-    if unknown:
-        raise BadRequest(
-            f"แบบฟอร์มนี้ไม่ได้ใช้ไฟล์ {', '.join(unknown)} / The form does not use these files: {', '.join(unknown)}.",
-            unexpected=unknown,
-        )
+    form_media.expect_media(version, expected)
     _flush_or_conflict(session, converted.form_id)
     if converted.itemsets is not None:
         form_media.attach_media(session, blobs, version, ITEMSETS_CSV, converted.itemsets, "text/csv")
@@ -212,3 +221,23 @@ def set_form_state(session: Session, form: Form, state: str, *, user_id: int | N
         )
         session.flush()
     return form
+
+
+def discard_unreferenced_blobs(session: Session, blobs: BlobStore, hashes: list[str]) -> int:
+    """After a failed publish: remove the blobs it newly wrote that no committed row references."""
+    if not hashes:
+        return 0
+    wanted = set(hashes)
+    referenced: set[str] = set()
+    for column in (
+        FormVersion.source_sha256,
+        FormVersion.xform_sha256,
+        FormMedia.blob_sha256,
+        Attachment.blob_sha256,
+        SubmissionVersion.xml_sha256,
+    ):
+        referenced |= {h for h in session.scalars(select(column).where(column.in_(wanted))) if h}
+    orphans = wanted - referenced
+    for sha in orphans:
+        blobs.discard(sha)
+    return len(orphans)

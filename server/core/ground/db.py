@@ -58,7 +58,10 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    engine = create_engine(database_url, pool_size=10, max_overflow=20)
+    # Connections idle a while are pinged on checkout (a database restart may have cut them); the connect
+    # timeout makes an unreachable database fail fast (a 503 with Retry-After) instead of holding the request.
+    connect_args = {"connect_timeout": 5} if database_url.startswith("postgresql") else {}
+    engine = create_engine(database_url, pool_size=10, max_overflow=20, connect_args=connect_args)
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine

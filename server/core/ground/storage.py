@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +27,25 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._local = threading.local()
+
+    @contextmanager
+    def journal(self) -> Iterator[list[str]]:
+        """Within the block, the hashes of blobs this thread newly created are listed, so the caller
+        can remove them if the transaction that would have referenced them fails."""
+        outer: list[str] | None = getattr(self._local, "journal", None)
+        created: list[str] = []
+        self._local.journal = created
+        try:
+            yield created
+        finally:
+            self._local.journal = outer
+            if outer is not None:
+                outer.extend(created)
+
+    def discard(self, sha256: str) -> None:
+        """Remove a blob (only for blobs no committed row references: see BlobStore.journal)."""
+        self.path(sha256).unlink(missing_ok=True)
 
     def path(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -58,6 +79,9 @@ class BlobStore:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp_name, final)
                 _fsync_dir(final.parent)
+                journal: list[str] | None = getattr(self._local, "journal", None)
+                if journal is not None:
+                    journal.append(digest)
         except BaseException:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)

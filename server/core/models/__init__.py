@@ -1,6 +1,14 @@
 """The schema, one module per concern; import models from here."""
 
-from server.core.models.accounts import ROLES, ApiSession, LoginFailure, RoleGrant, User, WebSession
+from server.core.models.accounts import (
+    ROLES,
+    ApiSession,
+    DigestNonce,
+    LoginFailure,
+    RoleGrant,
+    User,
+    WebSession,
+)
 from server.core.models.base import Base, utcnow
 from server.core.models.cache import CACHE_EPOCH_ID, CacheEpoch
 from server.core.models.derived import QualityFlag, Record, RepeatRow
@@ -18,6 +26,7 @@ __all__ = [
     "Base",
     "CacheEpoch",
     "Comment",
+    "DigestNonce",
     "Export",
     "Form",
     "FormMedia",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.core.models.base import Base, UTCDateTime, utcnow
@@ -59,6 +59,17 @@ class ApiSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DigestNonce(Base):
+    """The highest Digest nonce count seen for a nonce we issued, so a captured request cannot be
+    replayed: Collect reuses a nonce with an increasing nc; the same or a lower nc is refused."""
+
+    __tablename__ = "digest_nonce"
+
+    nonce: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_nc: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class WebSession(Base):

@@ -260,6 +260,7 @@ def form_summaries(
 ) -> list[FormSummary]:
     """Per form of a project: submissions in total, today and this week, and the last one's time,
     counting only what the user may read (his area). For the home page; one grouped query."""
+    permissions.require(session, user, "submission.read", project_id)
     scope = permissions.submission_scope(session, user, project_id)
     moment = (now or utcnow()).astimezone(timezone(THAI_OFFSET))
     midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -75,6 +75,9 @@ _FILTER_PARAMS = {
 THAI_TZ = timezone(timedelta(hours=7))
 
 
+MAX_ID = 2**31 - 1  # the id columns' range: a larger number in a filter or cursor is a 400, not a database error
+MAX_FILTER_TEXT = 500
+
 def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     """ISO date-time (an offset is required, or UTC is assumed), or a bare date meaning that day in
     Thailand; a bare `until` date includes the whole day."""
@@ -98,14 +101,26 @@ def filter_from_params(params: Mapping[str, Any]) -> SubmissionFilter:
     (ISO dates or date-times), submitterId, reviewState (repeated or comma-separated), flag,
     province, district, subdistrict, village, q (search). Unknown parameters are ignored."""
 
-    def one(name: str) -> str | None:
-        value: Any = params.get(name)
-        if isinstance(value, (list, tuple)):
-            value = value[0] if value else None
-        return str(value).strip() or None if value is not None else None
+    def texts(name: str) -> list[str]:
+        # A query string gives lists of strings; a JSON filter (bulk review) may give anything.
+        value = params.get(name)
+        if value is None:
+            return []
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+            raise BadRequest(f"{name} ต้องเป็นข้อความ / {name} must be text.", field=name)
+        if any(len(v) > MAX_FILTER_TEXT for v in items):
+            raise BadRequest(
+                f"{name} ยาวเกิน {MAX_FILTER_TEXT} ตัวอักษร / {name} is longer than {MAX_FILTER_TEXT} characters.",
+                field=name,
+            )
+        return list(items)
 
-    raw_states = params.get("reviewState") or ()
-    state_list = list(raw_states) if isinstance(raw_states, (list, tuple)) else [raw_states]
+    def one(name: str) -> str | None:
+        values = texts(name)
+        return (values[0].strip() or None) if values else None
+
+    state_list = texts("reviewState")
     review_states = tuple(s.strip() for v in state_list for s in str(v).split(",") if s.strip())
     unknown = [s for s in review_states if s not in REVIEW_STATE_NAMES]
     if unknown:
@@ -115,7 +130,7 @@ def filter_from_params(params: Mapping[str, Any]) -> SubmissionFilter:
             allowed=list(REVIEW_STATE_NAMES),
         )
     submitter = one("submitterId")
-    if submitter is not None and not submitter.isdigit():
+    if submitter is not None and not (submitter.isascii() and submitter.isdigit() and int(submitter) <= MAX_ID):
         raise BadRequest("submitterId ต้องเป็นตัวเลข / submitterId must be a number.", field="submitterId")
     since, until = one("since"), one("until")
     places = {attr: one(name) for name, attr in _FILTER_PARAMS.items()}
@@ -142,6 +157,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(stamp)
         if moment.tzinfo is None:
             raise ValueError(stamp)
+        if not (ident.isascii() and ident.isdigit() and int(ident) <= MAX_ID):
+            raise ValueError(ident)
         return moment, int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadRequest("ตัวชี้หน้าไม่ถูกต้อง / The cursor is not valid.", field="cursor") from exc

@@ -11,6 +11,7 @@ from server.core.accounts import permissions
 from server.core.exports import jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
+from server.core.ground.errors import NotFound
 from server.core.models import Export, Form, User
 from server.core.review import listing, reading
 from server.core.submissions import queries
@@ -154,15 +155,28 @@ def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
     return jsonify(export_json(export, form)), 202
 
 
+def _readable_export(export_id: int) -> tuple[Export, Form]:
+    """An export the caller may read. Someone who could not read it gets 403 whether it exists or not,
+    so export ids cannot be probed; only users who may read every project's exports see a 404. Past
+    that, the core's rule applies (an area-limited user reads only the exports he made)."""
+    user = api_user()
+    try:
+        jobs.get_export(db(), export_id)
+    except NotFound:
+        permissions.require(db(), user, "export.read", None)
+        raise
+    return jobs.readable_export(db(), user, export_id)
+
+
 @bp.get("/exports/<int:export_id>")
 def get_export(export_id: int) -> Response:
-    export, form = jobs.readable_export(db(), api_user(), export_id)
+    export, form = _readable_export(export_id)
     return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>/download")
 def download_export(export_id: int) -> Response:
-    export, form = jobs.readable_export(db(), api_user(), export_id)
+    export, form = _readable_export(export_id)
     path = jobs.export_file(export)
     return send_file(
         path,

@@ -13,7 +13,7 @@ from server.core.forms import form_media, publishing
 from server.core.forms.schema import data_fields
 from server.core.ground.errors import BadRequest
 from server.core.models import Form, FormMedia, FormVersion
-from server.web.api.common import iso, json_body
+from server.web.api.common import Field, checked_body, iso
 from server.web.auth import api_user
 from server.web.context import db, services
 
@@ -120,10 +120,17 @@ def publish(project_id: int) -> Response:
     user = api_user()
     permissions.require(db(), user, "form.create", project_id)
     data, filename, fallback = _uploaded_xlsform()
-    version = publishing.publish_form(
-        db(), services().blobs, project_id, data, filename, user_id=user.id, form_id_fallback=fallback
-    )
-    db().commit()
+    blobs = services().blobs
+    with blobs.journal() as created:
+        try:
+            version = publishing.publish_form(
+                db(), blobs, project_id, data, filename, user_id=user.id, form_id_fallback=fallback
+            )
+            db().commit()
+        except BaseException:
+            db().rollback()  # then remove what this attempt wrote that nothing committed refers to
+            publishing.discard_unreferenced_blobs(db(), blobs, created)
+            raise
     return jsonify(form_json(version.form, with_fields=True))
 
 
@@ -138,11 +145,11 @@ def get_form(project_id: int, xml_form_id: str) -> Response:
 def update_form(project_id: int, xml_form_id: str) -> Response:
     user = api_user()
     permissions.require(db(), user, "form.update", project_id)
-    body = json_body()
+    body = checked_body({"state": Field((str,), max_length=32)})
     if "state" not in body:
         raise BadRequest('ต้องระบุ state / Send {"state": "open"} or {"state": "closed"}.')
     form = publishing.set_form_state(
-        db(), publishing.get_form(db(), project_id, xml_form_id), str(body["state"]), user_id=user.id
+        db(), publishing.get_form(db(), project_id, xml_form_id), body["state"], user_id=user.id
     )
     db().commit()
     return jsonify(form_json(form))

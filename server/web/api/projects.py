@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
 
 from server.core.accounts import permissions, projects, users
-from server.core.ground.errors import Unauthenticated
+from server.core.ground.errors import NotFound, Unauthenticated
 from server.core.models import Project, User, utcnow
-from server.web.api.common import iso, json_body
+from server.web.api.common import Field, checked_body, iso
 from server.web.auth import api_user
 from server.web.context import db
 
@@ -40,16 +40,55 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
+_SESSION_BODY = {
+    "email": Field((str,), max_length=users.MAX_USERNAME_LENGTH * 2),
+    "username": Field((str,), max_length=users.MAX_USERNAME_LENGTH * 2),
+    "password": Field((str,), required=True, max_length=1024),
+}
+_PROJECT_BODY = {
+    "name": Field((str,), required=True, max_length=projects.MAX_NAME_LENGTH),
+    "description": Field((str,), max_length=projects.MAX_DESCRIPTION_LENGTH, nullable=True),
+}
+
+
 @bp.post("/sessions")
 def create_session() -> tuple[Response, int]:
-    body = json_body()
-    username = str(body.get("email") or body.get("username") or "")
+    body = checked_body(_SESSION_BODY)
+    username = body.get("email") or body.get("username") or ""
     user = users.find_user(db(), username)
-    if user is None or not users.verify_password(user, str(body.get("password", ""))):
+    if user is None or not users.verify_password(user, body["password"]):
         raise Unauthenticated("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password.")
     token = users.start_api_session(db(), user)
     db().commit()
     return jsonify({"token": token, "createdAt": iso(utcnow()), "expiresAt": None}), 200
+
+
+@bp.delete("/sessions/current")
+def end_current_session() -> Response:
+    """Log out: the Bearer token of this request stops working at once."""
+    api_user()
+    users.end_api_session(db(), _bearer_token())
+    db().commit()
+    return jsonify({"success": True})
+
+
+@bp.delete("/sessions/<token>")
+def end_session(token: str) -> Response:
+    """Central's logout: DELETE /v1/sessions/<the token>. Only the token's own holder (or an admin) may."""
+    user = api_user()
+    owner = users.find_by_api_token(db(), token)
+    if owner is None or (owner.id != user.id and not permissions.can(db(), user, "user.update", None)):
+        raise NotFound("ไม่พบเซสชันนี้ / Session not found.")
+    users.end_api_session(db(), token)
+    db().commit()
+    return jsonify({"success": True})
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise NotFound("คำขอนี้ไม่ได้ใช้เซสชัน / This request does not use a session token.")
+    return header[7:].strip()
 
 
 @bp.get("/users/current")
@@ -69,8 +108,8 @@ def list_projects() -> Response:
 def create_project() -> tuple[Response, int]:
     user = api_user()
     permissions.require(db(), user, "project.create", None)
-    body = json_body()
-    project = projects.create_project(db(), str(body.get("name", "")), body.get("description"))
+    body = checked_body(_PROJECT_BODY)
+    project = projects.create_project(db(), body["name"], body.get("description"))
     db().commit()
     return jsonify(project_json(project)), 200
 

@@ -16,7 +16,7 @@ from server.core.ground.errors import BadRequest
 from server.core.models import AuditEvent, Comment, Form, User
 from server.core.review import comments, dashboard, history, listing, states
 from server.core.submissions import queries
-from server.web.api.common import iso, json_body
+from server.web.api.common import Field, checked_body, iso
 from server.web.api.data import submission_json
 from server.web.auth import api_user
 from server.web.context import db
@@ -38,9 +38,20 @@ def _extended() -> bool:
     return request.headers.get("X-Extended-Metadata", "").lower() == "true"
 
 
+_REVIEW_FIELDS = {
+    "reviewState": Field((str,), required=True, max_length=32),
+    "comment": Field((str,), max_length=states.MAX_COMMENT),
+}
+
+
 def _action_notes() -> str | None:
     raw = request.headers.get("X-Action-Notes")
-    return unquote(raw) if raw else None  # Central's clients percent-encode the header
+    if not raw:
+        return None
+    note = unquote(raw)  # Central's clients percent-encode the header
+    if "\x00" in note:
+        raise BadRequest("X-Action-Notes มีอักขระ NUL / X-Action-Notes contains a NUL character.")
+    return note
 
 
 def _filter() -> listing.SubmissionFilter:
@@ -93,7 +104,7 @@ def version_json(entry: history.VersionEntry) -> dict[str, Any]:
 @bp.patch(_SUBMISSION)
 def update_review_state(project_id: int, xml_form_id: str, instance_id: str) -> Response:
     user, form = _form(project_id, xml_form_id)
-    body = json_body()
+    body = checked_body(_REVIEW_FIELDS)
     note = _action_notes()
     if note is None and isinstance(body.get("comment"), str):
         note = body["comment"]
@@ -107,11 +118,17 @@ def bulk_review(project_id: int, xml_form_id: str) -> Response:
     """{"reviewState", "comment"?, "instanceIds": [...]} or {"reviewState", "comment"?, "filter": {...}}
     (filter keys as the list's query parameters) → {"changed": n}."""
     user, form = _form(project_id, xml_form_id)
-    body = json_body()
+    body = checked_body(
+        {
+            **_REVIEW_FIELDS,
+            "instanceIds": Field((list,), max_length=states.MAX_BULK),
+            "filter": Field((dict,)),
+        }
+    )
     ids = body.get("instanceIds")
     raw_filter = body.get("filter")
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
-        raise BadRequest("instanceIds ต้องเป็นรายการข้อความ / instanceIds must be a list of strings.")
+    if ids is not None and not all(isinstance(i, str) and len(i) <= 255 for i in ids):
+        raise BadRequest("instanceIds ต้องเป็นรายการข้อความไม่เกิน 255 ตัวอักษร / instanceIds must be a list of strings of at most 255 characters.")
     if raw_filter is not None and not isinstance(raw_filter, dict):
         raise BadRequest("filter ต้องเป็น JSON object / filter must be a JSON object.")
     filters = listing.filter_from_params(raw_filter) if raw_filter is not None else None
@@ -132,7 +149,9 @@ def list_comments(project_id: int, xml_form_id: str, instance_id: str) -> Respon
 @bp.post(f"{_SUBMISSION}/comments")
 def add_comment(project_id: int, xml_form_id: str, instance_id: str) -> Response:
     user, form = _form(project_id, xml_form_id)
-    comment = comments.add_comment(db(), user, form, instance_id, json_body().get("body"))
+    comment = comments.add_comment(
+        db(), user, form, instance_id, checked_body({"body": Field((str,), required=True)}).get("body")
+    )
     db().commit()
     return jsonify(comment_json(comment))
 

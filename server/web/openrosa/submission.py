@@ -23,8 +23,10 @@ INCOMPLETE_FIELD = "*isIncomplete*"
 def _submitter(project_id: int | None, token: str | None) -> tuple[int, Principal]:
     """Authenticate and authorise before the body is read: a refused upload costs no parsing."""
     user = openrosa_user(token)
-    pid = projects.require_project(db(), services().cache, resolve_project_id(project_id))
+    pid = resolve_project_id(project_id)
+    # Permission before existence: "no such project" and "not your project" both answer 403.
     permissions.require(db(), user, "submission.create", pid)
+    pid = projects.require_project(db(), services().cache, pid)
     return pid, user
 
 

@@ -6,19 +6,16 @@ from flask import Response, request
 from sqlalchemy import select
 
 from server.core.accounts import audit_log
-from server.core.ground.errors import BadRequest
 from server.core.models import User
 from server.web.context import db
+from server.web.guards import id_or_none
 from server.web.ui.blueprint import bp
 from server.web.ui.session import render, require_admin
 
 
 def _filter() -> audit_log.AuditFilter:
     args = request.args
-    try:
-        user_id = int(args["user"]) if args.get("user") else None
-    except ValueError as exc:
-        raise BadRequest("ผู้ใช้ไม่ถูกต้อง / Unknown user.") from exc
+    user_id = id_or_none(args.get("user"), "ผู้ใช้ไม่ถูกต้อง / Unknown user.")
     return audit_log.AuditFilter(
         user_id=user_id,
         action=args.get("action") or None,
@@ -31,10 +28,7 @@ def _filter() -> audit_log.AuditFilter:
 def audit_page() -> Response:
     require_admin()
     flt = _filter()
-    try:
-        before = int(request.args["before"]) if request.args.get("before") else None
-    except ValueError as exc:
-        raise BadRequest("before must be a number.") from exc
+    before = id_or_none(request.args.get("before"), "before ต้องเป็นตัวเลข / before must be a number.")
     rows = audit_log.page(db(), flt, before)
     older = dict(request.args)
     if len(rows) == audit_log.PAGE_SIZE:

@@ -44,6 +44,7 @@ def dashboard(project_id: int, xml_form_id: str) -> Response:
 @bp.get(f"{_FORM}/dashboard/per-day.json")
 def dashboard_per_day(project_id: int, xml_form_id: str) -> Response:
     user = current_user()
+    permissions.require(db(), user, "submission.read", project_id)  # before the form: names cannot be probed
     form = publishing.get_form(db(), project_id, xml_form_id)
     _, filters = _filters()
     days = aggregates.submissions_per_day(db(), user, form, filters)
@@ -56,6 +57,7 @@ MAP_LIMIT = aggregates.MAX_POINTS  # beyond this the map draws grid cells (count
 @bp.get(f"{_FORM}/dashboard/points.json")
 def dashboard_points(project_id: int, xml_form_id: str) -> Response:
     user = current_user()
+    permissions.require(db(), user, "submission.read", project_id)  # before the form: names cannot be probed
     form = publishing.get_form(db(), project_id, xml_form_id)
     _, filters = _filters()
     labels = {s: state_label(s) for s in ("received", "hasIssues", "edited", "approved", "rejected")}

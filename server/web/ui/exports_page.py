@@ -11,6 +11,7 @@ from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
 from server.core.ground.errors import ChumchonError
 from server.web.context import db, services
+from server.web.guards import id_or_none
 from server.web.ui import answers
 from server.web.ui.blueprint import bp
 from server.web.ui.session import current_user, pick, render
@@ -29,7 +30,7 @@ def exports_page(project_id: int, xml_form_id: str) -> Response:
         version=publishing.current_version(form),
         entries=history.earlier_exports(db(), user, form),
         may_create=permissions.can(db(), user, "export.create", project_id),
-        started=request.args.get("started", type=int),
+        started=id_or_none(request.args.get("started"), "started ต้องเป็นตัวเลข / started must be a number."),
     )
 
 

@@ -9,9 +9,10 @@ from flask import Response, redirect, request, url_for
 from sqlalchemy import select
 
 from server.core.accounts import collect_qr, management
-from server.core.ground.errors import BadRequest, ChumchonError
+from server.core.ground.errors import BadRequest, ChumchonError, Forbidden
 from server.core.models import Project, User
 from server.web.context import db, services
+from server.web.guards import id_or_none
 from server.web.ui.blueprint import bp
 from server.web.ui.session import _, current_user, pick, render
 
@@ -40,12 +41,7 @@ def _page(manager: management.Manager, status: int = 200, **extra: Any) -> Respo
 
 
 def _project_id(raw: str | None) -> int | None:
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise BadRequest("โครงการไม่ถูกต้อง / Unknown project.") from exc
+    return id_or_none(raw, "โครงการไม่ถูกต้อง / Unknown project.")
 
 
 @bp.get("/users")
@@ -117,6 +113,8 @@ def _sheet(user: User, project: Project) -> dict[str, Any]:
 @bp.get("/users/<int:user_id>/sheet/<int:project_id>")
 def onboarding_sheet(user_id: int, project_id: int) -> Response:
     manager = _manager()
+    if not manager.may_manage_project(project_id):  # another project's: refused, not "not a collector here"
+        raise Forbidden("ไม่มีสิทธิ์ในโครงการนี้ / You do not manage this project.", project_id=project_id)
     pairs = [(u, pid) for u, pid in management.collectors(db(), manager, project_id) if u.id == user_id]
     if not pairs:
         raise BadRequest("ผู้ใช้นี้ไม่ใช่พนักงานเก็บข้อมูลของโครงการนี้ / This user is not a collector in this project.")

@@ -1,0 +1,223 @@
+"""The authorisation matrix, generated from the app's routes: every route must be listed here with
+the permission it needs, so a new endpoint without a permission check fails CI; each listed route is
+then tried without credentials and by a user of another project, and must refuse both."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from server.core.exports import jobs
+from server.core.ground.services import Services
+from server.core.models import RoleGrant, User
+from tests.core.submissions.test_intake import add_form
+from tests.helpers import basic_header, bearer_for
+from tests.web.ui.conftest import csrf_of, sign_in
+
+PUBLIC, LOGIN = "public", "login"  # anyone; any logged-in user (the answer is filtered to what they may see)
+ADMIN = "*"  # site administrators only
+MANAGER = "user.update in some project"  # managers (and admins); the page lists only the accounts they manage
+# (method, rule) -> the verb a user needs in the route's project (or PUBLIC / LOGIN).
+EXPECTED: dict[tuple[str, str], str] = {
+    ("POST", "/v1/sessions"): PUBLIC,
+    ("DELETE", "/v1/sessions/current"): LOGIN,
+    ("DELETE", "/v1/sessions/<token>"): LOGIN,
+    ("GET", "/v1/users/current"): LOGIN,
+    ("GET", "/v1/projects"): LOGIN,
+    ("POST", "/v1/projects"): "project.create",
+    ("GET", "/v1/projects/<int:project_id>"): "project.read",
+    ("GET", "/v1/projects/<int:project_id>/dashboard/forms"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/forms"): "form.read",
+    ("POST", "/v1/projects/<int:project_id>/forms"): "form.create",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>"): "form.read",
+    ("PATCH", "/v1/projects/<int:project_id>/forms/<xml_form_id>"): "form.update",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>.xml"): "form.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/versions"): "form.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/fields"): "form.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/attachments"): "form.read",
+    ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/attachments/<name>"): "form.update",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/attachments"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/attachments/<path:name>"): "submission.read",
+    ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/exports"): "export.create",
+    ("GET", "/v1/exports/<int:export_id>"): "export.read",
+    ("GET", "/v1/exports/<int:export_id>/download"): "export.read",
+    ("GET", "/static/<path:filename>"): PUBLIC,
+    # Review JSON API (server/web/api/review.py): form.read first (403 before 404), then the verb in the core.
+    ("PATCH", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>"): "submission.update",
+    ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/bulk-review"): "submission.update",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/comments"): "submission.read",
+    ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/comments"): "submission.update",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/versions"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/audits"): "submission.read",
+    # The web application (server/web/ui/).
+    ("GET", "/"): PUBLIC,  # a redirect to /ui/
+    ("GET", "/ui/static/<path:filename>"): PUBLIC,
+    ("GET", "/ui/login"): PUBLIC,
+    ("POST", "/ui/login"): PUBLIC,
+    ("POST", "/ui/lang"): PUBLIC,
+    ("POST", "/ui/logout"): PUBLIC,  # ends this browser's session, if any
+    ("GET", "/ui/"): LOGIN,
+    ("GET", "/ui/account/password"): LOGIN,
+    ("POST", "/ui/account/password"): LOGIN,
+    ("GET", "/ui/audit"): ADMIN,
+    ("GET", "/ui/audit.csv"): ADMIN,
+    ("GET", "/ui/users"): MANAGER,
+    ("GET", "/ui/users/sheets"): MANAGER,
+    ("POST", "/ui/users"): MANAGER,  # the project in the form is checked: another project's is a 403
+    ("POST", "/ui/users/<int:user_id>/grant"): "user.update",
+    ("POST", "/ui/users/<int:user_id>/revoke/<int:grant_id>"): "user.update",
+    ("POST", "/ui/users/<int:user_id>/active"): "user.update",
+    ("POST", "/ui/users/<int:user_id>/password"): "user.update",
+    ("GET", "/ui/users/<int:user_id>/sheet/<int:project_id>"): "user.update",
+    ("GET", "/ui/exports/<int:export_id>/progress"): "export.read",
+    ("GET", "/ui/exports/<int:export_id>/download"): "export.read",
+    ("GET", "/ui/projects/<int:project_id>/publish"): "form.create",
+    ("POST", "/ui/projects/<int:project_id>/publish"): "form.create",
+}
+_UI_FORM = "/ui/projects/<int:project_id>/forms/<xml_form_id>"
+EXPECTED.update(
+    {
+        ("GET", _UI_FORM): "form.read",
+        ("GET", f"{_UI_FORM}/xlsform"): "form.read",
+        ("GET", f"{_UI_FORM}/xform"): "form.read",
+        ("POST", f"{_UI_FORM}/state"): "form.update",
+        ("POST", f"{_UI_FORM}/media"): "form.update",
+        ("POST", f"{_UI_FORM}/publish"): "form.create",
+        ("GET", f"{_UI_FORM}/submissions"): "submission.read",
+        ("POST", f"{_UI_FORM}/submissions/review"): "submission.update",
+        ("GET", f"{_UI_FORM}/submissions/<instance_id>"): "submission.read",
+        ("GET", f"{_UI_FORM}/submissions/<instance_id>/attachments/<path:name>"): "submission.read",
+        ("POST", f"{_UI_FORM}/submissions/<instance_id>/review"): "submission.update",
+        ("POST", f"{_UI_FORM}/submissions/<instance_id>/comments"): "submission.update",
+        ("GET", f"{_UI_FORM}/dashboard"): "submission.read",
+        ("GET", f"{_UI_FORM}/dashboard/per-day.json"): "submission.read",
+        ("GET", f"{_UI_FORM}/dashboard/points.json"): "submission.read",
+        ("GET", f"{_UI_FORM}/exports"): "export.read",
+        ("POST", f"{_UI_FORM}/exports"): "export.create",
+    }
+)
+for _name in ("per-day", "surveyors", "villages", "flags", "points", "grid"):
+    EXPECTED[("GET", f"/v1/projects/<int:project_id>/forms/<xml_form_id>/dashboard/{_name}")] = "submission.read"
+for _prefix in ("", "/projects/<int:project_id>", "/key/<token>/projects/<int:project_id>"):
+    EXPECTED.update(
+        {
+            ("GET", f"{_prefix}/formList"): LOGIN,
+            ("GET", f"{_prefix}/forms/<xml_form_id>.xml"): "form.read",
+            ("GET", f"{_prefix}/forms/<xml_form_id>/manifest"): "form.read",
+            ("GET", f"{_prefix}/forms/<xml_form_id>/attachments/<name>"): "form.read",
+            ("GET", f"{_prefix}/submission"): "submission.create",
+            ("POST", f"{_prefix}/submission"): "submission.create",
+        }
+    )
+
+
+def routes(app: Flask) -> list[tuple[str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((method, rule.rule))
+    return sorted(found)
+
+
+def test_every_route_is_in_the_permission_table(app: Flask) -> None:
+    unlisted = [f"{m} {r}" for m, r in routes(app) if (m, r) not in EXPECTED]
+    assert not unlisted, "routes without an expected permission (add them to EXPECTED): " + ", ".join(unlisted)
+    stale = [f"{m} {r}" for m, r in EXPECTED if (m, r) not in set(routes(app))]
+    assert not stale, "EXPECTED lists routes that no longer exist: " + ", ".join(stale)
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., User], services: Services) -> dict[str, str]:
+    """A manager (and a collector) of project 2 only: every verb there, none in project 1."""
+    from server.core.accounts.projects import create_project
+
+    with services.db.session() as session:
+        create_project(session, "อีกโครงการ")
+        add_form(session, 1)
+        fv = add_form(session, 2, form_id="other")
+        jobs.request_export(session, fv.form, "csv", {}, None)
+        own = add_form(session, 1, form_id="mine")
+        jobs.request_export(session, own.form, "csv", {}, None)  # export 2, in project 1
+    manager = make_user("outsider", "manager", project_id=2)
+    collector = make_user("outsider_phone", "collector", project_id=2)
+    insider = make_user("insider_phone", "collector", project_id=1)  # someone the outsider does not manage
+    with services.db.session() as session:
+        grant_id = session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == insider.id))
+    return {
+        **bearer_for(services, manager),
+        "token": collector.collect_token or "",
+        "user_id": str(insider.id),
+        "grant_id": str(grant_id),
+    }
+
+
+def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
+    values = {
+        "project_id": "1",
+        "xml_form_id": "household_survey",
+        "instance_id": "uuid:x",
+        "name": "x.jpg",
+        "path:name": "x.jpg",
+        "export_id": "2",
+        "token": token,
+        "path:filename": "nothing.css",
+        "user_id": "1",
+        "grant_id": "1",
+        **(ids or {}),
+    }
+    return re.sub(r"<(?:int:)?([^>]+)>", lambda m: values[m.group(1)], rule)
+
+
+def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    return client.open(url, method=method, headers=headers, json={} if method in ("POST", "PATCH") else None)
+
+
+def _ui_send(client: FlaskClient, method: str, url: str):  # type: ignore[no-untyped-def]
+    # A browser: the page's CSRF token with every post (the sign-in page's nonce when signed out).
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": csrf_of(client, "/ui/")})
+
+
+@pytest.mark.parametrize("method,rule", [k for k, v in EXPECTED.items() if v != PUBLIC])
+def test_anonymous_is_refused(client: FlaskClient, outsider: dict[str, str], method: str, rule: str) -> None:
+    if rule.startswith("/ui/"):
+        resp = _ui_send(client, method, fill(rule, "not-a-real-token"))
+        # The web application sends a signed-out browser to the sign-in page.
+        assert resp.status_code == 302 and "/ui/login" in resp.headers["Location"], f"{method} {rule}"
+        return
+    resp = _send(client, method, fill(rule, "not-a-real-token"), {})
+    # A token route with an unknown token is a 403 (a 401 would make Collect ask for a password).
+    expected = 403 if rule.startswith("/key/") else 401
+    assert resp.status_code == expected, f"{method} {rule}: {resp.status_code} {resp.get_data(as_text=True)[:200]}"
+
+
+@pytest.mark.parametrize("method,rule", [k for k, v in EXPECTED.items() if v not in (PUBLIC, LOGIN, MANAGER)])
+def test_a_user_of_another_project_is_refused(
+    client: FlaskClient, outsider: dict[str, str], method: str, rule: str
+) -> None:
+    url = fill(rule, outsider["token"], {k: outsider[k] for k in ("user_id", "grant_id")})
+    if rule.startswith("/ui/"):
+        assert sign_in(client, "outsider").status_code == 302
+        resp = _ui_send(client, method, url)
+    elif rule.startswith("/key/"):
+        resp = _send(client, method, url, {})
+    elif rule.startswith("/v1/"):
+        resp = _send(client, method, url, {"Authorization": outsider["Authorization"]})
+    else:  # OpenRosa with a password (Basic, over HTTPS as Collect would)
+        resp = client.open(url, method=method, headers=basic_header("outsider"), base_url="https://localhost")
+    assert resp.status_code == 403, f"{method} {rule}: {resp.status_code} {resp.get_data(as_text=True)[:200]}"
+
+
+def test_a_user_of_another_project_sees_an_empty_form_list(client: FlaskClient, outsider: dict[str, str]) -> None:
+    resp = client.get(f"/key/{outsider['token']}/projects/1/formList")
+    assert resp.status_code == 200 and b"<xform>" not in resp.data
+    listed = client.get("/v1/projects", headers={"Authorization": outsider["Authorization"]}).get_json()
+    assert [p["id"] for p in listed] == [2]
