@@ -209,8 +209,15 @@ def plan_tables(
         )
         if kind == "geopoint":
             table.columns += [
-                replace(base_column, header=f"{header}-{suffix}", name=f"{name}-{suffix}", part=part,
-                        choices=None, value_labels=None)
+                replace(
+                    base_column,
+                    header=f"{header}-{suffix}",
+                    name=f"{name}-{suffix}",
+                    part=part,
+                    label=f"{question} ({suffix})" if question else suffix,
+                    choices=None,
+                    value_labels=None,
+                )
                 for part, suffix in _POINT_SUFFIXES
             ]
         elif kind == "select_multiple" and options.multiple == "split" and value_labels:
