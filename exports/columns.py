@@ -256,4 +256,7 @@ def _disambiguate(table: Table) -> None:
             count = seen.get(value, 0)
             seen[value] = count + 1
             if count:
-                table.columns[i] = replace(column, **{attribute: f"{value} ({count + 1})"})
+                renamed = f"{value} ({count + 1})"
+                table.columns[i] = (
+                    replace(column, header=renamed) if attribute == "header" else replace(column, name=renamed)
+                )

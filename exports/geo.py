@@ -18,7 +18,7 @@ from exports.typed import typed
 Row = Mapping[str, Any]
 GEO_KINDS = ("geopoint", "geotrace", "geoshape")
 KML_NS = "http://www.opengis.net/kml/2.2"
-_NSMAP = {None: KML_NS}
+_NSMAP: Any = {None: KML_NS}  # the default namespace (lxml-stubs want str keys)
 
 
 def _geo_fields(schema: Mapping[str, Any], table: Table) -> list[Mapping[str, Any]]:

@@ -29,7 +29,7 @@ class ExportOptions:
     dates: str = "iso"  # "iso" or "buddhist" (พ.ศ., for display)
     fields: tuple[str, ...] | None = None  # only these field paths or names (None: all)
     all_versions: bool = False  # columns of every published version, older fields kept
-    review_states: tuple[str | None, ...] | None = None  # None: every state; "received" = not reviewed
+    review_states: tuple[str, ...] | None = None  # None: every state; "received" = not reviewed
     submitted_from: date | None = None  # SubmissionDate on or after (UTC date)
     submitted_to: date | None = None  # SubmissionDate on or before (UTC date)
     sensitive: str = "include"  # PDPA fields: include, omit, mask, pseudonymise (HMAC of the value)

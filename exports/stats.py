@@ -146,10 +146,12 @@ def _write_part(
     coders: dict[int, _Coder],
 ) -> None:
     limit = 256 if fmt == "sav" else 80
-    variable_labels = [(c.label or c.header or n)[:limit] for c, n in zip(columns, names, strict=True)]
+    variable_labels: list[str | None] = [
+        (c.label or c.header or n)[:limit] for c, n in zip(columns, names, strict=True)
+    ]
     value_labels: dict[str, dict[int | float, str]] = {}
     for i, coder in coders.items():
-        value_labels[names[i]] = {**coder.labels}
+        value_labels[names[i]] = dict(coder.labels.items())
     for i, column in enumerate(columns):
         if column.choice is not None:
             value_labels[names[i]] = {0: "ไม่ได้เลือก / not selected", 1: "เลือก / selected"}

@@ -148,8 +148,8 @@ def write_xlsx(
     used: set[str] = set()
     sheets: list[tuple[str, Any]] = []
     counters: dict[str, _Counter] = {}
-    column_formats: dict[str, list[Any]] = {}
-    column_widths: dict[str, list[float]] = {}
+    column_formats: dict[str, dict[str, Any] | list[Any]] = {}
+    column_widths: dict[str, dict[str, float] | list[float]] = {}
     for table in tables:
         columns = table.columns
         labels = [c.header if options.labels else (c.label or c.name) for c in columns]

@@ -49,7 +49,7 @@ def filtered(query: Any, flt: RowFilter, *, processed: bool = True) -> Any:
         query = query.where(SubmissionVersion.processing_state == PROCESSED)
     if flt.review_states is not None:
         states = [s for s in flt.review_states if s != "received"]
-        condition = Submission.review_state.in_(states)
+        condition: Any = Submission.review_state.in_(states)
         if "received" in flt.review_states:
             condition = or_(condition, Submission.review_state.is_(None), Submission.review_state == "received")
         query = query.where(condition)

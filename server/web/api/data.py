@@ -11,6 +11,7 @@ from server.core.accounts import permissions
 from server.core.exports import jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
+from server.core.ground.errors import BadRequest
 from server.core.models import Export, Form
 from server.core.submissions import queries
 from server.web.api.common import iso, json_body, paging
@@ -62,7 +63,13 @@ def export_json(export: Export, form: Form) -> dict[str, Any]:
         "format": export.format,
         "options": export.options,
         "state": export.state,
-        "progress": {"done": export.progress_done, "total": export.progress_total},
+        "progress": {
+            "done": export.progress_done,
+            "total": export.progress_total,
+            "percent": round(100 * export.progress_done / export.progress_total, 1)
+            if export.progress_total
+            else (100.0 if export.state == "done" else 0.0),
+        },
         "createdAt": iso(export.created_at),
         "startedAt": iso(export.started_at),
         "finishedAt": iso(export.finished_at),
@@ -120,11 +127,25 @@ def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
     permissions.require(db(), user, "export.create", project_id)
     form = publishing.get_form(db(), project_id, xml_form_id)
     body = json_body()
-    options = body.get("options") or {}
-    export = jobs.request_export(db(), form, str(body.get("format", "csv")), options, user)
+    fmt = body.get("format", "csv")
+    if not isinstance(fmt, str):
+        raise BadRequest("format ต้องเป็นข้อความ / 'format' must be a string.", formats=list(jobs.FORMATS))
+    export = jobs.request_export(db(), form, fmt, body.get("options"), user)
     db().commit()
-    services().tasks.send(BUILD_EXPORT, export.id)  # after commit: the row is the outbox
+    if export.state == "queued":  # an identical earlier export's file comes back finished at once
+        services().tasks.send(BUILD_EXPORT, export.id)  # after commit: the row is the outbox
     return jsonify(export_json(export, form)), 202
+
+
+@bp.delete("/exports/<int:export_id>")
+@bp.post("/exports/<int:export_id>/cancel")
+def cancel_export(export_id: int) -> Response:
+    user = api_user()
+    export, form = jobs.get_export(db(), export_id)
+    permissions.require(db(), user, "export.create", form.project_id)
+    jobs.cancel_export(db(), export, user)
+    db().commit()
+    return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>")
@@ -143,7 +164,7 @@ def download_export(export_id: int) -> Response:
     path = jobs.export_file(export)
     return send_file(
         path,
-        mimetype="application/zip",
+        mimetype=jobs.media_type(export),
         as_attachment=True,
         download_name=export.filename or f"{form.xml_form_id}.zip",
     )
