@@ -34,7 +34,9 @@ _NUMERIC = ("int", "decimal")
 
 def _variable_names(columns: list[Column], fmt: str) -> list[str]:
     """Valid, unique (case-insensitive) variable names from the field names."""
-    limit, pattern = (64, _SPSS_NAME) if fmt == "sav" else (32, _STATA_NAME)
+    # Stata allows 32 characters, but pyreadstat names a value-label set "<variable><counter>" under
+    # the same limit: 28 leaves room for 9,999 labelled variables.
+    limit, pattern = (64, _SPSS_NAME) if fmt == "sav" else (28, _STATA_NAME)
     used: set[str] = set()
     names = []
     for column in columns:
