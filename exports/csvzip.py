@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
-from exports.cells import column_cell, safe_text
+from exports.cells import cell_function, safe_text
 from exports.columns import Table, plan_tables
 from exports.options import ExportOptions
 
@@ -22,14 +22,18 @@ def _write_table(archive: zipfile.ZipFile, table: Table, rows: Iterable[Row], op
     count = 0
     columns = table.columns
     buddhist, excel_ids = options.dates == "buddhist", options.excel_ids
+    cells = [cell_function(c, buddhist=buddhist, excel_ids=excel_ids) for c in columns]
     with archive.open(table.filename, "w", force_zip64=True) as entry:
         # utf-8-sig writes the BOM Excel needs to read Thai text as UTF-8 instead of code page 874.
         text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="", write_through=False)
         writer = csv.writer(text)
         # A label is user text too: "=HYPERLINK(…)" or "@เลือก" as a header would run in Excel.
         writer.writerow([safe_text(c.header) for c in columns])
+        write = writer.writerow
         for row in rows:
-            writer.writerow([column_cell(c, row, buddhist=buddhist, excel_ids=excel_ids) for c in columns])
+            if not row.get("values"):
+                row = {**row, "values": {}}
+            write([f(row) for f in cells])
             count += 1
         text.flush()
         text.detach()

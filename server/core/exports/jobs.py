@@ -30,7 +30,6 @@ from exports.geo import write_geojson, write_kml
 from exports.media import write_media_zip
 from exports.options import ExportOptions, OptionError, options_from_json, parse_options
 from exports.sensitive import protect_rows, sensitive_fields
-from exports.stats import write_stats_zip
 from exports.xlsx import write_xlsx
 from server.core.exports import rows
 from server.core.exports.rows import RowFilter, SessionFactory
@@ -331,6 +330,10 @@ def _write(
     elif fmt == "xlsx":
         write_xlsx(path, schema, main, repeats, options=options, table_rows=counts)
     elif fmt in ("sav", "dta"):
+        # pandas + pyreadstat cost ~100 MB in every process that imports them: only SPSS/Stata
+        # builds load them (not a layering workaround; exports.stats has no cycle with this module).
+        from exports.stats import write_stats_zip
+
         write_stats_zip(fh, schema, main, repeats, fmt=fmt, options=options, workdir=path.parent)
     elif fmt == "geojson":
         write_geojson(fh, schema, main, repeats, options=options)
