@@ -13,7 +13,6 @@ Each export runs in a fresh spawned process so its peak RSS is its own."""
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import multiprocessing
 import random
