@@ -234,6 +234,18 @@ def populate(database_url: str, n: int, blobs_dir: Path) -> None:
     engine.dispose()
 
 
+def _peak_rss_kib() -> int:
+    """This process's own peak RSS. (getrusage's ru_maxrss survives exec on Linux, so a spawned child
+    would report the data loader's peak; VmHWM belongs to the child's own memory map.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _export_child(env: dict[str, str], fmt: str, out: Any) -> None:
     settings = load_settings(env)
     svc = build_services(settings)
@@ -244,7 +256,7 @@ def _export_child(env: dict[str, str], fmt: str, out: Any) -> None:
     started = time.perf_counter()
     result = jobs.build_export(svc.db.sessions, settings, svc.blobs, export_id)
     elapsed = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = _peak_rss_kib()
     out.put({"state": result.state, "error": result.error, "rows": result.progress_done, "seconds": elapsed,
              "size": result.size or 0, "peak_mib": peak_kib / 1024})
     svc.close()

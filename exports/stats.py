@@ -25,7 +25,7 @@ from exports.options import ExportOptions
 from exports.typed import typed
 
 Row = Mapping[str, Any]
-PART_ROWS = 200_000
+PART_ROWS = 100_000
 NO_ANSWER = -99  # SPSS: declared user-missing code of a coded question left empty
 _SPSS_NAME = re.compile(r"[^A-Za-z0-9_.@#$]")
 _STATA_NAME = re.compile(r"[^A-Za-z0-9_]")
