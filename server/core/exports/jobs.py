@@ -414,6 +414,8 @@ def build_export(
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(partial, final)
+        if on_progress is not None:
+            on_progress(progress.done, progress.done)  # the bar ends at 100 %
     except ExportCancelled:
         _remove(partial)
         log.info("export %s cancelled", export_id)
