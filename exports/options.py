@@ -80,12 +80,13 @@ def _strings(name: str, value: Any) -> tuple[str, ...]:
 
 
 def _date(name: str, value: Any) -> date:
+    message = f"ตัวเลือก {name} ต้องเป็นวันที่ ค.ศ. แบบ YYYY-MM-DD / Option {name!r} must be a date YYYY-MM-DD."
+    if not isinstance(value, str):
+        raise OptionError(message)
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else date.fromisoformat("x")
+        return date.fromisoformat(value)
     except ValueError:
-        raise OptionError(
-            f"ตัวเลือก {name} ต้องเป็นวันที่ ค.ศ. แบบ YYYY-MM-DD / Option {name!r} must be a date YYYY-MM-DD."
-        ) from None
+        raise OptionError(message) from None
 
 
 def _labels(value: Any, schema: Mapping[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from exports.cells import cell, looks_like_id
+from exports.cells import cell
 from exports.columns import Column
 
 _MAX_EXACT = 10**15
@@ -102,5 +102,3 @@ def is_text_column(column: Column) -> bool:
         "dateTime",
     )
 
-
-__all__ = ["is_text_column", "looks_like_id", "typed"]
