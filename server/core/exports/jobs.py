@@ -16,22 +16,18 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from exports.columns import merge_schemas
-from exports.csvzip import write_csv_zip
-from exports.geo import write_geojson, write_kml
-from exports.media import write_media_zip
 from exports.options import ExportOptions, OptionError, options_from_json, parse_options
 from exports.sensitive import protect_rows, sensitive_fields
-from exports.xlsx import write_xlsx
 from server.core.exports import rows
+from server.core.exports.formats import FORMAT_FILES, FORMATS, write_file
 from server.core.exports.rows import RowFilter, SessionFactory
 from server.core.ground.errors import BadRequest, Conflict, NotFound
 from server.core.ground.settings import Settings
@@ -54,23 +50,6 @@ from server.core.submissions.processing import process_submission_version
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Format:
-    suffix: str  # file name after the form id
-    media_type: str
-
-
-ZIP = "application/zip"
-FORMAT_FILES = {
-    "csv": Format(".zip", ZIP),
-    "xlsx": Format(".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "sav": Format("-spss.zip", ZIP),
-    "dta": Format("-stata.zip", ZIP),
-    "geojson": Format(".geojson", "application/geo+json"),
-    "kml": Format(".kml", "application/vnd.google-earth.kml+xml"),
-    "media": Format("-media.zip", ZIP),
-}
-FORMATS = tuple(FORMAT_FILES)
 PROGRESS_EVERY = 2000  # rows between progress commits (and cancel checks)
 
 
@@ -229,10 +208,6 @@ def export_file(export: Export) -> Path:
     return path
 
 
-def media_type(export: Export) -> str:
-    return FORMAT_FILES[export.format].media_type if export.format in FORMAT_FILES else ZIP
-
-
 def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:100] or "form"
 
@@ -313,38 +288,6 @@ def _pseudonym_key(sessions: SessionFactory, project_id: int) -> bytes:
         return bytes.fromhex(project.pseudonym_key or "")
 
 
-def _write(
-    fmt: str,
-    fh: BinaryIO,
-    path: Path,
-    schema: dict[str, Any],
-    main: Iterable[Any],
-    repeats: Callable[[str], Iterable[Any]],
-    media: Callable[[], Iterable[Any]],
-    blobs: BlobStore,
-    options: ExportOptions,
-    counts: Mapping[str | None, int],
-) -> None:
-    if fmt == "csv":
-        write_csv_zip(fh, schema, main, repeats, options=options)
-    elif fmt == "xlsx":
-        write_xlsx(path, schema, main, repeats, options=options, table_rows=counts)
-    elif fmt in ("sav", "dta"):
-        # pandas + pyreadstat cost ~100 MB in every process that imports them: only SPSS/Stata
-        # builds load them (not a layering workaround; exports.stats has no cycle with this module).
-        from exports.stats import write_stats_zip
-
-        write_stats_zip(fh, schema, main, repeats, fmt=fmt, options=options, workdir=path.parent)
-    elif fmt == "geojson":
-        write_geojson(fh, schema, main, repeats, options=options)
-    elif fmt == "kml":
-        write_kml(fh, schema, main, repeats, options=options)
-    elif fmt == "media":
-        write_media_zip(fh, media(), blobs.iter_chunks, folder=str(schema.get("form_id") or "media"))
-    else:  # request_export refuses unknown formats; an old row with one fails clearly
-        raise ValueError(f"unknown export format {fmt!r}")
-
-
 def build_export(
     sessions: SessionFactory,
     settings: Settings,
@@ -399,7 +342,7 @@ def build_export(
             return progress.counted(protect_rows(source, protected, options.sensitive, key))
 
         with partial.open("wb") as fh:
-            _write(
+            write_file(
                 fmt,
                 fh,
                 partial,

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, send_file
 
 from server.core.accounts import permissions
-from server.core.exports import jobs
+from server.core.exports import formats, jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
 from server.core.ground.errors import BadRequest
@@ -164,7 +164,7 @@ def download_export(export_id: int) -> Response:
     path = jobs.export_file(export)
     return send_file(
         path,
-        mimetype=jobs.media_type(export),
+        mimetype=formats.media_type(export),
         as_attachment=True,
         download_name=export.filename or f"{form.xml_form_id}.zip",
     )
