@@ -52,15 +52,25 @@ def reset_backends() -> None:
 
 
 def start(env: dict[str, str], args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def post_one(url: str, name: str) -> float:
     body = SUBMISSION.format(name=name, age=30, moo=3, iid=uuid.uuid4()).encode()
     started = time.perf_counter()
-    resp = requests.post(url, files={"xml_submission_file": ("sub.xml", body, "text/xml")},
-                         headers={"X-OpenRosa-Version": "1.0"}, timeout=60)
+    resp = requests.post(
+        url,
+        files={"xml_submission_file": ("sub.xml", body, "text/xml")},
+        headers={"X-OpenRosa-Version": "1.0"},
+        timeout=60,
+    )
     elapsed = time.perf_counter() - started
     if resp.status_code != 201:
         raise RuntimeError(f"submission refused: {resp.status_code} {resp.text[:200]}")
@@ -92,39 +102,90 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="chumchon-bench-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CHUMCHON_DATA_DIR": str(data_dir), "CHUMCHON_DATABASE_URL": PG_BENCH,
-           "CHUMCHON_BROKER_URL": REDIS, "CHUMCHON_PUBLIC_URL": base, "CHUMCHON_SECRET_KEY": "bench"}
-    subprocess.run([sys.executable, "-m", "server.cli", "users", "create", "admin", "--role", "admin",
-                    "--password", "bench-password"], env=env, cwd=ROOT, check=True, capture_output=True)
-    web = start(env, ["web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.web_workers)],
-                data_dir / "web.log")
+    env = {
+        **os.environ,
+        "CHUMCHON_DATA_DIR": str(data_dir),
+        "CHUMCHON_DATABASE_URL": PG_BENCH,
+        "CHUMCHON_BROKER_URL": REDIS,
+        "CHUMCHON_PUBLIC_URL": base,
+        "CHUMCHON_SECRET_KEY": "bench",
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "users",
+            "create",
+            "admin",
+            "--role",
+            "admin",
+            "--password",
+            "bench-password",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    web = start(
+        env,
+        ["web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.web_workers)],
+        data_dir / "web.log",
+    )
     worker = start(env, ["worker", "--concurrency", "1"], data_dir / "worker.log")
     try:
-        wait_until(lambda: requests.head(f"{base}/submission", timeout=2).status_code in (204, 401), 60, "web")
+        wait_until(
+            lambda: requests.head(f"{base}/submission", timeout=2).status_code in (204, 401), 60, "web"
+        )
         api = requests.Session()
-        token = api.post(f"{base}/v1/sessions", json={"email": "admin", "password": "bench-password"}).json()["token"]
+        token = api.post(f"{base}/v1/sessions", json={"email": "admin", "password": "bench-password"}).json()[
+            "token"
+        ]
         api.headers["Authorization"] = f"Bearer {token}"
         resp = api.post(f"{base}/v1/projects/1/forms", files={"file": (FORM.name, FORM.read_bytes())})
         resp.raise_for_status()
         collector = subprocess.run(
-            [sys.executable, "-m", "server.cli", "users", "create", "bench_collector", "--role", "collector",
-             "--project", "1"], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "users",
+                "create",
+                "bench_collector",
+                "--role",
+                "collector",
+                "--project",
+                "1",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         token_url = next(line.strip() for line in collector.splitlines() if "/key/" in line)
-        token_url = token_url[token_url.index("http"):].split()[0]
+        token_url = token_url[token_url.index("http") :].split()[0]
         submit = f"{token_url}/submission"
         for _ in range(20):  # warm-up: connections, caches
             post_one(submit, "warm-up")
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"gunicorn workers={args.web_workers} (gthread x4), PostgreSQL + Redis on 127.0.0.1")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"gunicorn workers={args.web_workers} (gthread x4), PostgreSQL + Redis on 127.0.0.1"
+        )
         print(f"{'clients':>7} {'subs':>6} {'subs/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
         for clients in (int(c) for c in args.levels.split(",")):
             r = run_level(submit, clients, args.per_level)
-            print(f"{r['clients']:>7} {r['submissions']:>6} {r['per_second']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}")
+            print(
+                f"{r['clients']:>7} {r['submissions']:>6} {r['per_second']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}"
+            )
         engine = create_engine(PG_BENCH)
 
         def all_processed() -> bool:
             with engine.connect() as conn:
-                left = conn.execute(text("select count(*) from submission_version where processing_state <> 'processed'")).scalar()
+                left = conn.execute(
+                    text("select count(*) from submission_version where processing_state <> 'processed'")
+                ).scalar()
             return left == 0
 
         started = time.perf_counter()

@@ -108,7 +108,9 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_user(services: Services, project: Project) -> Callable[..., User]:
-    def make(username: str, role: str, project_id: int | None = None, password: str | None = PASSWORD) -> User:
+    def make(
+        username: str, role: str, project_id: int | None = None, password: str | None = PASSWORD
+    ) -> User:
         with services.db.session() as session:
             return users.create_user(
                 session,

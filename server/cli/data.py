@@ -77,9 +77,7 @@ def _options(
 def register(group: click.Group) -> None:
     @group.command("export")
     @click.argument("xml_form_id")
-    @click.option(
-        "--format", "fmt", default="csv", show_default=True, type=click.Choice(jobs.FORMATS)
-    )
+    @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(jobs.FORMATS))
     @click.option(
         "--output",
         "output",

@@ -130,17 +130,26 @@ def register(group: click.Group) -> None:
         with cli_services() as svc, svc.db.session() as session:
             pid = _project(session, project_id)
             chosen = (
-                [publishing.get_form(session, pid, xml_form_id)] if xml_form_id else publishing.list_forms(session, pid)
+                [publishing.get_form(session, pid, xml_form_id)]
+                if xml_form_id
+                else publishing.list_forms(session, pid)
             )
             for form in chosen:
-                fields = [f for f in publishing.current_version(form).field_schema["fields"] if f["sensitive"]]
+                fields = [
+                    f for f in publishing.current_version(form).field_schema["fields"] if f["sensitive"]
+                ]
                 click.echo(f"{form.xml_form_id}: {len(fields)} sensitive field(s)")
                 for field in fields:
                     click.echo(f"  {field['path']}\t{field['type']}\t{preferred_label(field['labels'])}")
 
     @forms_group.command("geography")
-    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("forms/media"),
-                  show_default=True, help="Folder for provinces.csv, districts.csv, subdistricts.csv.")
+    @click.option(
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("forms/media"),
+        show_default=True,
+        help="Folder for provinces.csv, districts.csv, subdistricts.csv.",
+    )
     def geography_media(output: Path) -> None:
         """Regenerate the province/district/subdistrict media CSVs from the geothai package (CC-BY-4.0)."""
         for name, count in geography.write_geography_media(output).items():

@@ -63,7 +63,9 @@ def base_url(svc: Services, host: str, port: int) -> str:
 def print_welcome(svc: Services, logins: bootstrap.FirstLogins, url: str, published: list[str]) -> Path:
     token = logins.collector_token or ""
     collect_url = f"{url}/key/{token}/projects/{logins.project_id}"
-    payload = collect_qr.encode_settings(collect_qr.collect_settings(url, token, logins.project_id, logins.project_name))
+    payload = collect_qr.encode_settings(
+        collect_qr.collect_settings(url, token, logins.project_id, logins.project_name)
+    )
     png = svc.settings.data_dir / f"collect-qr-{logins.collector_username}.png"
     collect_qr.qr_png(payload, png)
     click.echo("")
@@ -129,8 +131,13 @@ def supervise(children: dict[str, list[str]]) -> int:
 @click.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--forms-dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True,
-              help="XLSForms to publish at start (with their media/ folder).")
+@click.option(
+    "--forms-dir",
+    type=click.Path(path_type=Path),
+    default=Path("forms"),
+    show_default=True,
+    help="XLSForms to publish at start (with their media/ folder).",
+)
 @click.option("--workers", "web_workers", default=2, show_default=True, type=int, help="Web processes.")
 @click.option("--concurrency", default=2, show_default=True, type=int, help="Worker processes.")
 def serve(host: str, port: int, forms_dir: Path, web_workers: int, concurrency: int) -> None:

@@ -48,13 +48,23 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("name")
 @click.option(
-    "--role", type=click.Choice(ROLES), required=True, help="admin, manager, supervisor or collector"
+    "--role", type=click.Choice(ROLES), required=True, help="admin, manager, supervisor, viewer or collector"
+)
+@click.option(
+    "--area",
+    "area_code",
+    help="Limit a supervisor or viewer to a DOPA area: province (2 digits), district (4) or subdistrict (6).",
 )
 @click.option("--project", "project_id", type=int, help="Project id (default: the first project).")
 @click.option("--password", help="Password (otherwise read from the prompt or stdin; collectors need none).")
 @click.option("--display-name", help="Name shown in the UI (default: NAME).")
 def create_command(
-    name: str, role: str, project_id: int | None, password: str | None, display_name: str | None
+    name: str,
+    role: str,
+    area_code: str | None,
+    project_id: int | None,
+    password: str | None,
+    display_name: str | None,
 ) -> None:
     """Create an account. Collectors get a token URL for ODK Collect instead of a password."""
     if password is None:
@@ -63,7 +73,13 @@ def create_command(
         if role != "admin" and project_id is None:
             project_id = projects.ensure_default_project(session).id
         user = users.create_user(
-            session, name, role, password=password, project_id=project_id, display_name=display_name
+            session,
+            name,
+            role,
+            password=password,
+            project_id=project_id,
+            display_name=display_name,
+            area_code=area_code,
         )
         click.echo(f"สร้างบัญชี {user.username} ({role}) แล้ว / Created {user.username} ({role}).")
         if role == "collector" and user.collect_token and project_id is not None:
@@ -85,7 +101,11 @@ def list_command() -> None:
         users = session.scalars(select(User).order_by(User.username)).all()
         for user in users:
             grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
-            roles = ", ".join(g.role if g.project_id is None else f"{g.role}@{g.project_id}" for g in grants)
+            roles = ", ".join(
+                (g.role if g.project_id is None else f"{g.role}@{g.project_id}")
+                + (f"[{g.area_code}]" if g.area_code else "")
+                for g in grants
+            )
             login = []
             if user.password_hash:
                 login.append("password")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from server.core.ground.services import Services
-from server.web import api, openrosa
+from server.web import api, openrosa, ui
 from server.web.context import close_db
 from server.web.errors import register_error_handlers
 
-AREAS = (openrosa, api)
+AREAS = (openrosa, api, ui)
 
 
 def create_app(services: Services) -> Flask:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from server.core.ground.errors import ChumchonError, Unauthenticated
 from server.web.auth import add_challenge
 from server.web.openrosa.responses import message_response
+from server.web.ui import is_ui_request, ui_problem
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ def is_openrosa_request() -> bool:
 
 
 def problem(status: int, code: str, message: str, details: dict[str, object] | None = None) -> Response:
+    if is_ui_request():
+        return ui_problem(status, message)
     if is_openrosa_request():
         resp = message_response(message, status, nature="error")
     else:
@@ -59,4 +62,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return problem(500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again.")
+        return problem(
+            500, "500.1", "เกิดข้อผิดพลาดภายในเซิร์ฟเวอร์ กรุณาลองใหม่ / Internal server error; please try again."
+        )

@@ -51,7 +51,10 @@ TOTALS: dict[str, list[Callable[[Row, dict[str, list[Row]]], tuple[Decimal, Deci
         lambda r, t: (num(column(r, "n_members")), Decimal(len(t["members"]))),
     ],
     "community_project": [
-        lambda r, t: (num(column(r, "budget_total")), sum(num(column(b, "amount")) for b in t["budget_lines"])),
+        lambda r, t: (
+            num(column(r, "budget_total")),
+            sum(num(column(b, "amount")) for b in t["budget_lines"]),
+        ),
     ],
     "community_forum": [
         lambda r, _: (num(column(r, "attendance_total")), num(column(r, "men")) + num(column(r, "women"))),
@@ -61,8 +64,14 @@ TOTALS: dict[str, list[Callable[[Row, dict[str, list[Row]]], tuple[Decimal, Deci
         lambda r, t: (num(column(r, "n_members")), Decimal(len(t["members"]))),
     ],
     "standard_assessment": [
-        lambda r, t: (num(column(r, "total_self")), sum(num(column(i, "self_score")) for i in t["indicators"])),
-        lambda r, t: (num(column(r, "total_full")), sum(num(column(i, "full_score")) for i in t["indicators"])),
+        lambda r, t: (
+            num(column(r, "total_self")),
+            sum(num(column(i, "self_score")) for i in t["indicators"]),
+        ),
+        lambda r, t: (
+            num(column(r, "total_full")),
+            sum(num(column(i, "full_score")) for i in t["indicators"]),
+        ),
     ],
     "nomination_scoring": [
         lambda r, _: (
@@ -75,7 +84,9 @@ TOTALS: dict[str, list[Callable[[Row, dict[str, list[Row]]], tuple[Decimal, Deci
 
 
 def post_like_collect(client: FlaskClient, token: str, filled: FilledSubmission) -> Any:
-    data: dict[str, Any] = {"xml_submission_file": (io.BytesIO(filled.xml), f"{filled.form_id}.xml", "text/xml")}
+    data: dict[str, Any] = {
+        "xml_submission_file": (io.BytesIO(filled.xml), f"{filled.form_id}.xml", "text/xml")
+    }
     for name, content in filled.attachments.items():
         data[name] = (io.BytesIO(content), name, "image/png")
     return client.post(
@@ -127,7 +138,9 @@ def test_shipped_form_goes_the_whole_way(
     process_sent(services)
 
     with services.db.session() as session:
-        versions = session.scalars(select(SubmissionVersion).where(SubmissionVersion.form_id == form.id)).all()
+        versions = session.scalars(
+            select(SubmissionVersion).where(SubmissionVersion.form_id == form.id)
+        ).all()
         assert {v.processing_state for v in versions} == {"processed"}
         good_version = next(v for v in versions if v.instance_id == good.instance_id)
         record = session.scalar(select(Record).where(Record.submission_version_id == good_version.id))
@@ -144,13 +157,20 @@ def test_shipped_form_goes_the_whole_way(
         for path, value in stored_thai.items():
             assert thai_answers.get(path) == value
         repeat_counts: dict[str, int] = {}
-        for row in session.scalars(select(RepeatRow).where(RepeatRow.submission_version_id == good_version.id)):
+        for row in session.scalars(
+            select(RepeatRow).where(RepeatRow.submission_version_id == good_version.id)
+        ):
             repeat_counts[row.repeat_path] = repeat_counts.get(row.repeat_path, 0) + 1
         for path, count in repeat_counts.items():
             assert count == len(root.xpath(path.replace("/" + root.tag, ".", 1))), path
-        flags = session.scalars(select(QualityFlag.code).join(SubmissionVersion)
-                                .where(SubmissionVersion.instance_id == bad.instance_id)).all()
-        good_flags = session.scalars(select(QualityFlag.code).where(QualityFlag.submission_version_id == good_version.id)).all()
+        flags = session.scalars(
+            select(QualityFlag.code)
+            .join(SubmissionVersion)
+            .where(SubmissionVersion.instance_id == bad.instance_id)
+        ).all()
+        good_flags = session.scalars(
+            select(QualityFlag.code).where(QualityFlag.submission_version_id == good_version.id)
+        ).all()
         has_id = any("thai_citizen_id" in f.get("checks", []) for f in version.field_schema["fields"])
         if has_id:
             assert "thai_citizen_id_invalid" in flags, f"{form_id}: the server did not flag a bad citizen ID"
@@ -161,7 +181,9 @@ def test_shipped_form_goes_the_whole_way(
     assert len(main_rows) == 2
     main = next(r for r in main_rows if r["KEY"] == good.instance_id)
     repeats = {
-        name.removeprefix(f"{form_id}-").removesuffix(".csv"): [r for r in rows if r["PARENT_KEY"].startswith(main["KEY"])]
+        name.removeprefix(f"{form_id}-").removesuffix(".csv"): [
+            r for r in rows if r["PARENT_KEY"].startswith(main["KEY"])
+        ]
         for name, rows in tables.items()
         if name != f"{form_id}.csv"
     }

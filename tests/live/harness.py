@@ -57,7 +57,9 @@ class LiveServer:
 
     def api(self) -> requests.Session:
         session = requests.Session()
-        resp = session.post(f"{self.url}/v1/sessions", json={"email": "admin", "password": self.admin_password})
+        resp = session.post(
+            f"{self.url}/v1/sessions", json={"email": "admin", "password": self.admin_password}
+        )
         resp.raise_for_status()
         session.headers["Authorization"] = f"Bearer {resp.json()['token']}"
         return session
@@ -72,7 +74,9 @@ class LiveServer:
                 self.proc.wait()
 
 
-def start_serve(settings_env: dict[str, str], tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None) -> LiveServer:
+def start_serve(
+    settings_env: dict[str, str], tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> LiveServer:
     """Start `chumchon serve` exactly as an operator would, on a free port, and wait until it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -80,11 +84,30 @@ def start_serve(settings_env: dict[str, str], tmp_path: Path, *args: str, extra_
     log_path = tmp_path / f"serve-{port}.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--concurrency", "1", *args],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--concurrency",
+            "1",
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    server = LiveServer(url=url, data_dir=Path(settings_env["CHUMCHON_DATA_DIR"]), env=env, proc=proc, log_path=log_path)
+    server = LiveServer(
+        url=url, data_dir=Path(settings_env["CHUMCHON_DATA_DIR"]), env=env, proc=proc, log_path=log_path
+    )
 
     def answering() -> bool:
         if proc.poll() is not None:
@@ -112,8 +135,19 @@ class RedisServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_until(lambda: _redis_ping(self.port), 20, f"redis on port {self.port}")
 

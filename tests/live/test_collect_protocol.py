@@ -32,10 +32,14 @@ def publish_kitchen_sink(live: LiveServer) -> None:
 
 
 def post_submission(url: str, xml: bytes, files: dict[str, bytes], auth=None, incomplete: bool = False):
-    parts: list[tuple[str, tuple]] = [("xml_submission_file", ("Kitchen_2026-11-20_10-20-30.xml", xml, "text/xml"))]
+    parts: list[tuple[str, tuple]] = [
+        ("xml_submission_file", ("Kitchen_2026-11-20_10-20-30.xml", xml, "text/xml"))
+    ]
     parts += [(name, (name, data, "image/jpeg")) for name, data in files.items()]
     data = {"*isIncomplete*": "yes"} if incomplete else None
-    return requests.post(url, params=DEVICE, files=parts, data=data, headers=OR_HEADERS, auth=auth, timeout=30)
+    return requests.post(
+        url, params=DEVICE, files=parts, data=data, headers=OR_HEADERS, auth=auth, timeout=30
+    )
 
 
 def message_of(resp: requests.Response) -> str:
@@ -58,8 +62,13 @@ def test_collect_round_trip_against_a_real_server(live: LiveServer) -> None:
     forms = etree.fromstring(listing.content).findall(f"{XFORMS_LIST}xform")
     entry = next(f for f in forms if f.findtext(f"{XFORMS_LIST}formID") == "kitchen_sink")
     assert entry.findtext(f"{XFORMS_LIST}name") == "แบบทดสอบครบทุกชนิดคำถาม"
-    download = requests.get(entry.findtext(f"{XFORMS_LIST}downloadUrl"), params=DEVICE, headers=OR_HEADERS,
-                            auth=digest, timeout=10)
+    download = requests.get(
+        entry.findtext(f"{XFORMS_LIST}downloadUrl"),
+        params=DEVICE,
+        headers=OR_HEADERS,
+        auth=digest,
+        timeout=10,
+    )
     assert download.status_code == 200
     assert entry.findtext(f"{XFORMS_LIST}hash") == "md5:" + hashlib.md5(download.content).hexdigest()
 
@@ -110,7 +119,9 @@ def test_collect_round_trip_against_a_real_server(live: LiveServer) -> None:
     started = api.post(f"{form_url}/exports", json={"format": "csv"})
     assert started.status_code in (200, 201, 202), started.text
     export_id = started.json()["id"]
-    wait_until(lambda: api.get(f"{live.url}/v1/exports/{export_id}").json()["state"] == "done", 60, "the export")
+    wait_until(
+        lambda: api.get(f"{live.url}/v1/exports/{export_id}").json()["state"] == "done", 60, "the export"
+    )
     zipped = api.get(f"{live.url}/v1/exports/{export_id}/download")
     assert zipped.status_code == 200
     with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:

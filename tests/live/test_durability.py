@@ -36,7 +36,9 @@ def counts(database_url: str) -> dict[str, int]:
             q = lambda sql: int(conn.execute(text(sql)).scalar() or 0)  # noqa: E731
             return {
                 "versions": q("select count(*) from submission_version"),
-                "processed": q("select count(*) from submission_version where processing_state = 'processed'"),
+                "processed": q(
+                    "select count(*) from submission_version where processing_state = 'processed'"
+                ),
                 "records": q("select count(*) from record"),
                 "distinct_records": q("select count(distinct submission_version_id) from record"),
                 "repeat_rows": q("select count(*) from repeat_row"),
@@ -77,8 +79,14 @@ def test_submissions_are_accepted_while_the_broker_is_down_and_processed_when_it
 
 
 def _start(env: dict[str, str], args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -101,17 +109,28 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
         url = collector_submission_url(live)
         # Stop serve's own worker so the queue fills up; keep the web server.
         live.stop()
-        web = _start(worker_env, ["web", "--host", "127.0.0.1", "--port", live.url.rsplit(":", 1)[1]], tmp_path / "web.log")
+        web = _start(
+            worker_env,
+            ["web", "--host", "127.0.0.1", "--port", live.url.rsplit(":", 1)[1]],
+            tmp_path / "web.log",
+        )
         wait_until(lambda: requests.head(url, timeout=2).status_code == 204, 60, "the web server")
         session = requests.Session()
         for _ in range(total):
             _, xml = kitchen_sink_xml()
-            resp = session.post(url, files={"xml_submission_file": ("s.xml", xml, "text/xml")}, headers=OR_HEADERS)
+            resp = session.post(
+                url, files={"xml_submission_file": ("s.xml", xml, "text/xml")}, headers=OR_HEADERS
+            )
             assert resp.status_code == 201
         assert counts(db_url)["processed"] == 0
 
         worker = _start(worker_env, ["worker", "--concurrency", "1"], tmp_path / "worker1.log")
-        wait_until(lambda: counts(db_url)["processed"] >= 5, 90, "the first worker to start processing", interval=0.05)
+        wait_until(
+            lambda: counts(db_url)["processed"] >= 5,
+            90,
+            "the first worker to start processing",
+            interval=0.05,
+        )
         _kill_group(worker, signal.SIGKILL)
         at_kill = counts(db_url)["processed"]
         assert at_kill < total, "the worker finished before it could be killed; raise `total`"

@@ -13,8 +13,15 @@ from tests.live.harness import ROOT, start_serve
 
 LIST = "{http://openrosa.org/xforms/xformsList}"
 MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
-SHIPPED = {"household_survey", "welfare_registration", "community_group", "community_project",
-           "community_forum", "standard_assessment", "nomination_scoring"}
+SHIPPED = {
+    "household_survey",
+    "welfare_registration",
+    "community_group",
+    "community_project",
+    "community_forum",
+    "standard_assessment",
+    "nomination_scoring",
+}
 
 
 def test_first_start_publishes_the_shipped_forms_and_prints_how_to_connect(
@@ -35,14 +42,19 @@ def test_first_start_publishes_the_shipped_forms_and_prints_how_to_connect(
         headers = {"X-OpenRosa-Version": "1.0"}
         listing = requests.get(f"{collect_url}/formList", headers=headers, timeout=10)
         assert listing.status_code == 200
-        entries = {x.findtext(f"{LIST}formID"): x for x in etree.fromstring(listing.content).iter(f"{LIST}xform")}
+        entries = {
+            x.findtext(f"{LIST}formID"): x for x in etree.fromstring(listing.content).iter(f"{LIST}xform")
+        }
         assert set(entries) == SHIPPED
         manifest_url = entries["household_survey"].findtext(f"{LIST}manifestUrl")
         manifest = etree.fromstring(requests.get(manifest_url, headers=headers, timeout=10).content)
         files = {m.findtext(f"{MANIFEST}filename"): m for m in manifest.iter(f"{MANIFEST}mediaFile")}
         assert {"provinces.csv", "districts.csv", "subdistricts.csv", "villages.csv"} <= set(files)
         subdistricts = requests.get(files["subdistricts.csv"].findtext(f"{MANIFEST}downloadUrl"), timeout=30)
-        assert files["subdistricts.csv"].findtext(f"{MANIFEST}hash") == "md5:" + hashlib.md5(subdistricts.content).hexdigest()
+        assert (
+            files["subdistricts.csv"].findtext(f"{MANIFEST}hash")
+            == "md5:" + hashlib.md5(subdistricts.content).hexdigest()
+        )
         assert subdistricts.content.decode("utf-8").count("\n") == 7436 + 1
     finally:
         live.stop()
@@ -57,4 +69,3 @@ def test_first_start_publishes_the_shipped_forms_and_prints_how_to_connect(
         assert len(versions) == 1
     finally:
         again.stop()
-

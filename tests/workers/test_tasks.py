@@ -51,17 +51,16 @@ def test_celery_app_is_configured_for_at_least_once_delivery(settings: Settings)
     # The embedded SQLAlchemy transport passes options to create_engine(), so it gets none;
     # Redis gets the visibility timeout that decides when an unacknowledged task is redelivered.
     assert app.conf.broker_transport_options == {}
-    redis_app = make_celery(
-        replace(settings, broker_url="redis://127.0.0.1:6379/0", visibility_timeout=120)
-    )
+    redis_app = make_celery(replace(settings, broker_url="redis://127.0.0.1:6379/0", visibility_timeout=120))
     assert redis_app.conf.broker_transport_options == {"visibility_timeout": 120}
     assert app.conf.beat_schedule["sweep"] == {"task": "submissions.sweep", "schedule": 5}
     assert {"submissions.process", "submissions.sweep", "exports.build"} <= set(app.tasks)
 
 
 def test_worker_timings_come_from_the_environment_and_bad_values_are_refused() -> None:
-    settings = load_settings({"CHUMCHON_SWEEP_SECONDS": "2", "CHUMCHON_VISIBILITY_TIMEOUT": "60",
-                              "CHUMCHON_SECRET_KEY": "k"})
+    settings = load_settings(
+        {"CHUMCHON_SWEEP_SECONDS": "2", "CHUMCHON_VISIBILITY_TIMEOUT": "60", "CHUMCHON_SECRET_KEY": "k"}
+    )
     assert (settings.sweep_seconds, settings.sweep_grace_seconds, settings.visibility_timeout) == (2, 30, 60)
     with pytest.raises(SettingsError, match="CHUMCHON_SWEEP_SECONDS"):
         load_settings({"CHUMCHON_SWEEP_SECONDS": "soon", "CHUMCHON_SECRET_KEY": "k"})

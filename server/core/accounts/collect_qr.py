@@ -73,3 +73,9 @@ def qr_terminal(payload: str) -> str:
     out = io.StringIO()
     _qr(payload).terminal(out=out, compact=True)
     return out.getvalue()
+
+
+def qr_svg(payload: str, *, scale: int = 5) -> str:
+    """The QR code as an inline <svg> element (for the printable onboarding sheet)."""
+    svg: str = _qr(payload).svg_inline(scale=scale, border=4, dark="#000", light="#fff")
+    return svg

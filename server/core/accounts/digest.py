@@ -68,7 +68,9 @@ def parse_authorization(value: str) -> dict[str, str]:
 def expected_response(ha1: str, method: str, params: dict[str, str]) -> str:
     ha2 = _md5(f"{method}:{params.get('uri', '')}")
     if params.get("qop"):
-        return _md5(f"{ha1}:{params['nonce']}:{params.get('nc', '')}:{params.get('cnonce', '')}:{params['qop']}:{ha2}")
+        return _md5(
+            f"{ha1}:{params['nonce']}:{params.get('nc', '')}:{params.get('cnonce', '')}:{params['qop']}:{ha2}"
+        )
     return _md5(f"{ha1}:{params['nonce']}:{ha2}")
 
 

@@ -1,31 +1,90 @@
-"""Who may do what, per project. Checked on every request by the web layer and by the CLI's API peers."""
+"""Who may do what, per project and per area. Checked on every request by the web layer and by the
+CLI's API peers.
+
+Roles: admin (everything, everywhere), manager, supervisor, viewer, collector. A supervisor or viewer
+grant may carry an area: a DOPA province (2 digits), district (4) or subdistrict (6) code. The grant's
+verbs then reach only the submissions whose place (copied from their answers when processed, see
+server.core.submissions.facts) lies inside that area; `submission_scope` gives the SQL condition.
+
+Decisions (documented here because the UI and the API both rely on them):
+- viewer reads submissions and exports and may start an export (an office clerk's work); no review,
+  no comments, no sensitive fields.
+- sensitive fields (marked `sensitive` in the XLSForm) are shown only with `submission.read_sensitive`,
+  held by admin and manager; everyone else sees them masked.
+- commenting is reviewing: it needs `submission.update` (ODK Central lets any reader comment).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from server.core.ground.errors import Forbidden
-from server.core.models import RoleGrant, User
+from server.core.ground.errors import BadRequest, Forbidden
+from server.core.models import ROLES, RoleGrant, Submission, User
 
 # Each role's verbs. Admin holds everything, everywhere.
 ROLE_VERBS: dict[str, frozenset[str]] = {
     "collector": frozenset({"project.read", "form.list", "form.read", "submission.create"}),
+    "viewer": frozenset(
+        {"project.read", "form.list", "form.read", "submission.read", "export.create", "export.read"}
+    ),
     "supervisor": frozenset(
-        {"project.read", "form.list", "form.read", "submission.create", "submission.read",
-         "submission.update", "export.create", "export.read"}
+        {
+            "project.read",
+            "form.list",
+            "form.read",
+            "submission.create",
+            "submission.read",
+            "submission.update",
+            "export.create",
+            "export.read",
+        }
     ),
     "manager": frozenset(
-        {"project.read", "form.list", "form.read", "form.create", "form.update", "submission.create",
-         "submission.read", "submission.update", "export.create", "export.read", "user.read"}
+        {
+            "project.read",
+            "form.list",
+            "form.read",
+            "form.create",
+            "form.update",
+            "submission.create",
+            "submission.read",
+            "submission.read_sensitive",
+            "submission.update",
+            "export.create",
+            "export.read",
+            "user.read",
+            "user.update",
+        }
     ),
 }
+AREA_ROLES = frozenset({"supervisor", "viewer"})
+AREA_LENGTHS = {2: "province", 4: "district", 6: "subdistrict"}
+
+_NOT_ALLOWED = "คุณไม่มีสิทธิ์ทำรายการนี้ / You are not allowed to do this."
+
+
+@dataclass(frozen=True)
+class Area:
+    """The part of a project a user's grants reach for one verb: everything (codes None) or the
+    union of some DOPA areas."""
+
+    codes: frozenset[str] | None
+
+    @property
+    def unlimited(self) -> bool:
+        return self.codes is None
+
+
+def _grants(session: Session, user: User) -> list[RoleGrant]:
+    return list(session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)))
 
 
 def verbs_for(session: Session, user: User, project_id: int | None) -> frozenset[str]:
-    grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     verbs: set[str] = set()
-    for grant in grants:
+    for grant in _grants(session, user):
         if grant.role == "admin":
             return frozenset({"*"})
         if grant.project_id is None or grant.project_id == project_id:
@@ -42,7 +101,83 @@ def can(session: Session, user: User | None, verb: str, project_id: int | None) 
 
 def require(session: Session, user: User | None, verb: str, project_id: int | None) -> None:
     if not can(session, user, verb, project_id):
-        raise Forbidden(
-            "คุณไม่มีสิทธิ์ทำรายการนี้ / You are not allowed to do this.", verb=verb, project_id=project_id
-        )
+        raise Forbidden(_NOT_ALLOWED, verb=verb, project_id=project_id)
 
+
+def area_for(session: Session, user: User | None, verb: str, project_id: int | None) -> Area:
+    """The area in which `user` holds `verb` in the project: unlimited if any grant giving the verb
+    has no area; the union of the grants' areas otherwise; empty if no grant gives it."""
+    if user is None or not user.active:
+        return Area(frozenset())
+    codes: set[str] = set()
+    for grant in _grants(session, user):
+        if grant.role == "admin":
+            return Area(None)
+        if grant.project_id not in (None, project_id) or verb not in ROLE_VERBS.get(grant.role, ()):
+            continue
+        if grant.area_code is None:
+            return Area(None)
+        codes.add(grant.area_code)
+    return Area(frozenset(codes))
+
+
+def area_condition(area: Area) -> ColumnElement[bool]:
+    """SQL condition on Submission for an area (true() when unlimited)."""
+    if area.codes is None:
+        return true()
+    columns = {2: Submission.province_code, 4: Submission.district_code, 6: Submission.subdistrict_code}
+    conditions = [columns[len(code)] == code for code in sorted(area.codes) if len(code) in columns]
+    return or_(*conditions) if conditions else false()
+
+
+def submission_scope(
+    session: Session, user: User | None, project_id: int, verb: str = "submission.read"
+) -> ColumnElement[bool]:
+    """The SQL condition for "submissions of this project that this user may <verb>" (project and
+    form conditions are the caller's). Raises Forbidden when the user does not hold the verb at all."""
+    require(session, user, verb, project_id)
+    return area_condition(area_for(session, user, verb, project_id))
+
+
+def check_area_code(code: str | None) -> str | None:
+    """A DOPA area code as stored on a grant (2, 4 or 6 digits), or None for "no limit"."""
+    if code is None or not str(code).strip():
+        return None
+    code = str(code).strip()
+    if not code.isascii() or not code.isdigit() or len(code) not in AREA_LENGTHS:
+        raise BadRequest(
+            "รหัสพื้นที่ต้องเป็นตัวเลข 2 หลัก (จังหวัด) 4 หลัก (อำเภอ) หรือ 6 หลัก (ตำบล) / The area code must be "
+            "2 (province), 4 (district) or 6 (subdistrict) digits.",
+            area_code=code,
+        )
+    return code
+
+
+def grant_role(
+    session: Session, user: User, role: str, project_id: int | None, area_code: str | None = None
+) -> RoleGrant:
+    """Give a user a role in a project (or site-wide), optionally limited to an area; replaces the
+    area of an existing grant of the same role in the same project."""
+    if role not in ROLES:
+        raise BadRequest(f"ไม่รู้จักบทบาท {role!r} / Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    area_code = check_area_code(area_code)
+    if area_code is not None and role not in AREA_ROLES:
+        raise BadRequest(
+            "จำกัดพื้นที่ได้เฉพาะผู้ตรวจสอบและผู้ดูข้อมูล / Only supervisor and viewer grants can be limited to an area.",
+            role=role,
+        )
+    project_id = None if role == "admin" else project_id
+    grant = session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.project_id.is_(None) if project_id is None else RoleGrant.project_id == project_id,
+        )
+    )
+    if grant is None:
+        grant = RoleGrant(user_id=user.id, role=role, project_id=project_id)
+        session.add(grant)
+    grant.area_code = area_code
+    session.flush()
+    session.expire(user, ["grants"])
+    return grant

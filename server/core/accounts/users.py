@@ -11,8 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.core.accounts import permissions
 from server.core.ground.errors import BadRequest, Conflict
-from server.core.models import ROLES, ApiSession, Project, RoleGrant, User, utcnow
+from server.core.models import ROLES, ApiSession, Project, User, utcnow
 
 DIGEST_REALM = "chumchon"
 API_SESSION_LIFETIME = timedelta(hours=24)
@@ -36,8 +37,10 @@ def create_user(
     password: str | None = None,
     project_id: int | None = None,
     display_name: str | None = None,
+    area_code: str | None = None,
 ) -> User:
-    """Create an account with one role. Collectors get a token for the QR code; others need a password."""
+    """Create an account with one role (a supervisor or viewer optionally limited to an area, see
+    permissions.grant_role). Collectors get a token for the QR code; others need a password."""
     username = username.strip()
     if not username or len(username) > 150 or any(c.isspace() for c in username):
         raise BadRequest("ชื่อผู้ใช้ต้องไม่ว่างและไม่มีช่องว่าง / The username must be non-empty, without spaces.")
@@ -56,9 +59,9 @@ def create_user(
         set_password(user, password)
     if role == "collector":
         user.collect_token = new_collect_token()
-    user.grants.append(RoleGrant(role=role, project_id=None if role == "admin" else project_id))
     session.add(user)
     session.flush()
+    permissions.grant_role(session, user, role, project_id, area_code)
     return user
 
 

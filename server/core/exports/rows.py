@@ -7,12 +7,12 @@ through). Repeat rows and attachments come per chunk of submissions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from exports.columns import value_kind
@@ -26,6 +26,8 @@ SessionFactory = Callable[[], Session]
 # JSON values are read as text and decoded with orjson: about 4× faster than the driver's json.loads
 # on the export's hot path (one document per row).
 _loads = orjson.loads
+# An extra SQL condition on Submission: the export creator's area (permissions.area_condition).
+Scope = ColumnElement[bool] | None
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class RowFilter:
     review_states: tuple[str, ...] | None = None  # "received" means not reviewed yet (NULL)
     submitted_from: date | None = None
     submitted_to: date | None = None  # inclusive
+    # The creator's area (None: unlimited). Not part of as_json: it is a SQL condition, and the
+    # cache key carries the creator's view separately (jobs._creator_view).
+    scope: Scope = field(default=None, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +54,8 @@ def filtered(query: Any, flt: RowFilter, *, processed: bool = True) -> Any:
     """`query` (already joined to Submission and its current SubmissionVersion) narrowed to the
     export's submissions. Every export query goes through here."""
     query = query.where(Submission.form_id == flt.form_id, Submission.deleted_at.is_(None))
+    if flt.scope is not None:
+        query = query.where(flt.scope)
     if processed:
         query = query.where(SubmissionVersion.processing_state == PROCESSED)
     if flt.review_states is not None:

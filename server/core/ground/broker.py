@@ -24,7 +24,12 @@ class TaskSender(Protocol):
 
 
 # Fail fast when the broker is down: intake has already committed, the sweeper catches up.
-SEND_TRANSPORT_OPTIONS: dict[str, Any] = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+SEND_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 
 
 class CeleryTaskSender:

@@ -56,3 +56,9 @@ class FormClosed(ChumchonError):
 
 class TooLarge(ChumchonError):
     status, code = 413, "413.1"
+
+
+class TooManyAttempts(ChumchonError):
+    """Sign-in refused for a while after repeated failures (per account or per address)."""
+
+    status, code = 429, "429.1"

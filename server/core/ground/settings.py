@@ -30,6 +30,7 @@ class Settings:
     # Redis only: seconds before a task whose worker died unacknowledged is delivered again. It must be
     # longer than the longest task (a large export), or Redis hands that task out twice.
     visibility_timeout: int = 3600
+    session_idle_seconds: float = 8 * 3600.0  # a web sign-in ends after this long without a request
 
     @property
     def blob_dir(self) -> Path:
@@ -80,7 +81,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         max_upload = int(raw_limit) if raw_limit else DEFAULT_MAX_UPLOAD_BYTES
     except ValueError as exc:
-        raise SettingsError(f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}") from exc
+        raise SettingsError(
+            f"CHUMCHON_MAX_UPLOAD_BYTES must be a whole number of bytes, not {raw_limit!r}"
+        ) from exc
     if max_upload <= 0:
         raise SettingsError("CHUMCHON_MAX_UPLOAD_BYTES must be positive")
     if public_url and not public_url.startswith(("http://", "https://")):
@@ -97,4 +100,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sweep_seconds=_seconds(env, "CHUMCHON_SWEEP_SECONDS", 60.0),
         sweep_grace_seconds=_seconds(env, "CHUMCHON_SWEEP_GRACE_SECONDS", 30.0),
         visibility_timeout=int(_seconds(env, "CHUMCHON_VISIBILITY_TIMEOUT", 3600)),
+        session_idle_seconds=_seconds(env, "CHUMCHON_SESSION_IDLE_SECONDS", 8 * 3600.0),
     )

@@ -1,10 +1,11 @@
 """The schema, one module per concern; import models from here."""
 
-from server.core.models.accounts import ROLES, ApiSession, RoleGrant, User
+from server.core.models.accounts import ROLES, ApiSession, LoginFailure, RoleGrant, User, WebSession
 from server.core.models.base import Base, utcnow
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
+from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
 
 __all__ = [
@@ -13,17 +14,21 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Comment",
     "Export",
     "Form",
     "FormMedia",
     "FormVersion",
+    "LoginFailure",
     "Project",
     "QualityFlag",
     "Record",
     "RepeatRow",
     "RoleGrant",
     "Submission",
+    "SubmissionSearch",
     "SubmissionVersion",
     "User",
+    "WebSession",
     "utcnow",
 ]

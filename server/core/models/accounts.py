@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.core.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("admin", "manager", "supervisor", "collector")
+ROLES = ("admin", "manager", "supervisor", "viewer", "collector")
 
 
 class User(Base):
@@ -33,7 +33,7 @@ class User(Base):
 
 
 class RoleGrant(Base):
-    """A role for a user, site-wide (project_id NULL) or in one project."""
+    """A role for a user, site-wide (project_id NULL) or in one project, optionally in one area."""
 
     __tablename__ = "role_grant"
     __table_args__ = (UniqueConstraint("user_id", "role", "project_id"),)
@@ -42,6 +42,9 @@ class RoleGrant(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    # Optional area limit (supervisor, viewer): a DOPA province (2 digits), district (4) or
+    # subdistrict (6) code; the grant then covers only submissions whose place lies inside it.
+    area_code: Mapped[str | None] = mapped_column(String(6))
 
     user: Mapped[User] = relationship(back_populates="grants")
 
@@ -56,3 +59,34 @@ class ApiSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A browser sign-in (the web application), stored as the cookie token's SHA-256; it ends after
+    inactivity (CHUMCHON_SESSION_IDLE_SECONDS), on sign-out, or when the password changes."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """One failed web sign-in, counted per username and per address for the lock-out (in the database so
+    that every web process sees the same count)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_username_failed_at", "username", "failed_at"),
+        Index("ix_login_failure_address_failed_at", "address", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))
+    address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,7 +46,9 @@ class Form(Base):
     versions: Mapped[list[FormVersion]] = relationship(
         back_populates="form", foreign_keys="FormVersion.form_id", order_by="FormVersion.id"
     )
-    current_version: Mapped[FormVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
+    current_version: Mapped[FormVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
 
 
 class FormVersion(Base):

@@ -49,7 +49,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str | None] = mapped_column(String(255))
+    target: Mapped[str | None] = mapped_column(String(255), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     notes: Mapped[str | None] = mapped_column(Text)

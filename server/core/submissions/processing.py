@@ -20,6 +20,7 @@ from server.core.ground.errors import NotFound
 from server.core.ground.storage import BlobStore
 from server.core.models import FormVersion, QualityFlag, Record, RepeatRow, SubmissionVersion, utcnow
 from server.core.models.submissions import FAILED, PROCESSED, RECEIVED
+from server.core.submissions.facts import record_submission_facts
 from server.core.submissions.thai_id import is_valid_thai_citizen_id
 from server.core.submissions.values import TYPE_MISMATCH, parse_value, value_kind
 from server.core.submissions.xmlsafe import local_name, parse_xml
@@ -223,6 +224,8 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
                 for f in flat.flags
             ],
         )
+    schema = form_version.field_schema if form_version is not None else {}
+    record_submission_facts(session, version, schema, flat.values, [r.values for r in flat.repeats])
     version.processing_state = PROCESSED
     version.processing_error = None
     version.processed_at = utcnow()

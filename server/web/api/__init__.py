@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web.api import data, forms, projects
+from server.web.api import data, forms, projects, review
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, data):
+    for area in (projects, forms, data, review):
         area.register(app)

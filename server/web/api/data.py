@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, send_file
+from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from server.core.accounts import permissions
 from server.core.exports import formats, jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
 from server.core.ground.errors import BadRequest
-from server.core.models import Export, Form
+from server.core.models import Export, Form, User
+from server.core.review import listing, reading
 from server.core.submissions import queries
 from server.web.api.common import iso, json_body, paging
 from server.web.auth import api_user
@@ -23,9 +24,12 @@ bp = Blueprint("api_data", __name__, url_prefix="/v1")
 _FORM = "/projects/<int:project_id>/forms/<xml_form_id>"
 
 
-def _form(project_id: int, xml_form_id: str, verb: str) -> Form:
-    permissions.require(db(), api_user(), verb, project_id)
-    return publishing.get_form(db(), project_id, xml_form_id)
+def _form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
+    """The caller and the form; the form's project must be visible to the caller (403 before 404,
+    so another project's form names cannot be probed). Verbs and areas are checked by the core."""
+    user = api_user()
+    permissions.require(db(), user, "form.read", project_id)
+    return user, publishing.get_form(db(), project_id, xml_form_id)
 
 
 def submission_json(item: queries.SubmissionItem) -> dict[str, Any]:
@@ -83,35 +87,58 @@ def export_json(export: Export, form: Form) -> dict[str, Any]:
 
 @bp.get(f"{_FORM}/submissions")
 def list_submissions(project_id: int, xml_form_id: str) -> Response:
-    form = _form(project_id, xml_form_id, "submission.read")
+    """Newest first. Filters (since, until, submitterId, reviewState, flag, province, district,
+    subdistrict, village, q) and keyset paging: pass X-Next-Cursor back as ?cursor=."""
+    user, form = _form(project_id, xml_form_id)
     limit, offset = paging()
-    total, items = queries.list_submissions(db(), form, limit, offset)
-    resp = jsonify([submission_json(item) for item in items])
-    resp.headers["X-Total-Count"] = str(total)
+    filters = listing.filter_from_params(request.args.to_dict(flat=False))
+    page = listing.list_page(
+        db(),
+        user,
+        form,
+        filters,
+        cursor=request.args.get("cursor"),
+        limit=limit,
+        offset=offset,
+        with_values=False,
+    )
+    resp = jsonify(
+        [submission_json(queries.SubmissionItem(r.submission, r.version, r.form_version)) for r in page.rows]
+    )
+    resp.headers["X-Total-Count"] = str(listing.count_submissions(db(), user, form, filters))
+    if page.next_cursor:
+        resp.headers["X-Next-Cursor"] = page.next_cursor
     return resp
 
 
 @bp.get(f"{_FORM}/submissions/<instance_id>")
 def get_submission(project_id: int, xml_form_id: str, instance_id: str) -> Response:
-    form = _form(project_id, xml_form_id, "submission.read")
-    detail = queries.submission_detail(db(), form, instance_id)
+    user, form = _form(project_id, xml_form_id)
+    view = reading.read_submission(db(), user, form, instance_id)
+    db().commit()  # keeps the audit event of an unmasked sensitive read
+    detail = view.detail
     body = submission_json(detail.item)
     body.update(
-        values=detail.values, repeats=detail.repeats, flags=detail.flags, attachments=detail.attachments
+        values=detail.values,
+        repeats=detail.repeats,
+        flags=detail.flags,
+        attachments=detail.attachments,
+        masked=view.masked,
     )
     return jsonify(body)
 
 
 @bp.get(f"{_FORM}/submissions/<instance_id>/attachments")
 def list_attachments(project_id: int, xml_form_id: str, instance_id: str) -> Response:
-    form = _form(project_id, xml_form_id, "submission.read")
-    return jsonify(queries.attachment_list(db(), form, instance_id))
+    user, form = _form(project_id, xml_form_id)
+    return jsonify(reading.visible_attachments(db(), user, form, instance_id))
 
 
 @bp.get(f"{_FORM}/submissions/<instance_id>/attachments/<path:name>")
 def download_attachment(project_id: int, xml_form_id: str, instance_id: str, name: str) -> Response:
-    form = _form(project_id, xml_form_id, "submission.read")
-    attachment = queries.get_attachment(db(), form, instance_id, name)
+    user, form = _form(project_id, xml_form_id)
+    attachment = reading.readable_attachment(db(), user, form, instance_id, name)
+    db().commit()
     return send_file(
         services().blobs.path(attachment.blob_sha256 or ""),
         mimetype=attachment.content_type or "application/octet-stream",
@@ -141,7 +168,7 @@ def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
 @bp.post("/exports/<int:export_id>/cancel")
 def cancel_export(export_id: int) -> Response:
     user = api_user()
-    export, form = jobs.get_export(db(), export_id)
+    export, form = jobs.readable_export(db(), user, export_id)  # another's export: 404 when area-limited
     permissions.require(db(), user, "export.create", form.project_id)
     jobs.cancel_export(db(), export, user)
     db().commit()
@@ -150,17 +177,13 @@ def cancel_export(export_id: int) -> Response:
 
 @bp.get("/exports/<int:export_id>")
 def get_export(export_id: int) -> Response:
-    user = api_user()
-    export, form = jobs.get_export(db(), export_id)
-    permissions.require(db(), user, "export.read", form.project_id)
+    export, form = jobs.readable_export(db(), api_user(), export_id)
     return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>/download")
 def download_export(export_id: int) -> Response:
-    user = api_user()
-    export, form = jobs.get_export(db(), export_id)
-    permissions.require(db(), user, "export.read", form.project_id)
+    export, form = jobs.readable_export(db(), api_user(), export_id)
     path = jobs.export_file(export)
     return send_file(
         path,

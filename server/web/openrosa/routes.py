@@ -1,8 +1,8 @@
 """Where OpenRosa lives: every OpenRosa blueprint is mounted under the three server URLs Collect may use.
 
-  BASE                              -> the default project, Digest/Basic login
-  BASE/projects/<id>                -> that project, Digest/Basic login
-  BASE/key/<token>/projects/<id>    -> that project, the collector's path token (QR code), no login
+BASE                              -> the default project, Digest/Basic login
+BASE/projects/<id>                -> that project, Digest/Basic login
+BASE/key/<token>/projects/<id>    -> that project, the collector's path token (QR code), no login
 """
 
 from __future__ import annotations

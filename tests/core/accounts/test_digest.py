@@ -28,7 +28,7 @@ def test_nonce_is_accepted_fresh_stale_later_and_rejected_when_forged() -> None:
 def test_authorization_header_parsing_handles_quotes_and_bare_values() -> None:
     parsed = digest.parse_authorization(
         'username="a b", realm="chumchon", nonce="1.x", uri="/formList?deviceID=collect%3Aabc", '
-        "qop=auth, nc=00000001, cnonce=\"c\", response=\"r\", algorithm=MD5"
+        'qop=auth, nc=00000001, cnonce="c", response="r", algorithm=MD5'
     )
     assert parsed["username"] == "a b"
     assert parsed["uri"] == "/formList?deviceID=collect%3Aabc"

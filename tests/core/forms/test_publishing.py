@@ -35,7 +35,6 @@ EXTERNAL = b"""
 """
 
 
-
 def publish(
     services: Services, source: bytes = KITCHEN, filename: str = "kitchen_sink.md", **kw: object
 ) -> FormVersion:

@@ -19,7 +19,6 @@ from tests.helpers import FIXTURES
 TH, EN = "Thai (th)", "English (en)"
 
 
-
 def schema_of(source: bytes, filename: str = "form.md") -> dict[str, Any]:
     result = convert_xlsform(source, filename)
     return build_field_schema(result.definition, result.xform, has_itemsets=result.itemsets is not None)

@@ -30,7 +30,6 @@ from tests.workers.factories import (
 IID = "uuid:6b1f5a4e-0000-4000-8000-000000000001"
 
 
-
 def derived(session: Session, version_id: int) -> dict[str, Any]:
     record = session.scalar(select(Record).where(Record.submission_version_id == version_id))
     repeats = session.scalars(

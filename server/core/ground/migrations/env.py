@@ -21,7 +21,9 @@ def run_offline() -> None:
 def run_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        connectable = engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
+        connectable = engine_from_config(
+            {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
+        )
         with connectable.connect() as connection:
             _run(connection)
     else:

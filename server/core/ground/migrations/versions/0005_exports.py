@@ -1,7 +1,7 @@
 """exports: reusable export files (cache key) and the per-project pseudonym key
 
 Revision ID: 0005_exports
-Revises: 0001
+Revises: 0003_web
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_exports"
-down_revision = "0001"
+down_revision = "0003_web"
 branch_labels = None
 depends_on = None
 

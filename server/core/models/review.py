@@ -1,0 +1,59 @@
+"""Review of submissions: the comment thread of each submission and the text its search box reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.core.models.base import Base, UTCDateTime, utcnow
+
+# Substring search on SQLite is a LIKE scan; a partial index over no rows keeps the trigram index
+# declared once for both backends without costing SQLite any space.
+_NOTHING = text("0")
+
+
+class Comment(Base):
+    """One comment on a submission (ODK Central: body, actorId, createdAt); never edited."""
+
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_submission_created", "submission_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubmissionSearch(Base):
+    """All answer text of a submission's current version, lower-cased, for the search box. Sensitive
+    answers (citizen IDs …) are kept apart so that only roles allowed to read them can search them.
+    Derived: rebuilt whenever the version is processed. On PostgreSQL both columns have trigram
+    indexes (pg_trgm) so that a substring search is an index scan."""
+
+    __tablename__ = "submission_search"
+    __table_args__ = (
+        Index(
+            "ix_submission_search_body_trgm",
+            "body",
+            postgresql_using="gin",
+            postgresql_ops={"body": "gin_trgm_ops"},
+            sqlite_where=_NOTHING,
+        ),
+        Index(
+            "ix_submission_search_sensitive_trgm",
+            "sensitive_body",
+            postgresql_using="gin",
+            postgresql_ops={"sensitive_body": "gin_trgm_ops"},
+            sqlite_where=_NOTHING,
+        ),
+    )
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    form_id: Mapped[int] = mapped_column(ForeignKey("form.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    sensitive_body: Mapped[str] = mapped_column(Text, default="")

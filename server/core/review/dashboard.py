@@ -1,0 +1,290 @@
+"""Dashboard aggregates of a form, over the submissions the user may read (project and area) and an
+optional filter: submissions per day, per surveyor, per village, quality flags by kind, map points.
+Days are counted in Thailand's time zone (UTC+7, no daylight saving), as an office reads a calendar."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, select
+from sqlalchemy.orm import Session
+
+from server.core.accounts import permissions
+from server.core.ground.errors import BadRequest
+from server.core.models import Form, QualityFlag, Submission, User, utcnow
+from server.core.review.listing import SubmissionFilter, visible_conditions
+from server.core.review.states import shown_state
+
+THAI_OFFSET = timedelta(hours=7)
+MAX_POINTS = 10_000  # single points; beyond that the map should draw map_grid's cells
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class SurveyorStats:
+    submitter_id: int | None
+    name: str | None
+    count: int
+    approved: int
+    has_issues: int
+    median_interview_seconds: float | None
+
+    @property
+    def approved_share(self) -> float:
+        return self.approved / self.count if self.count else 0.0
+
+    @property
+    def has_issues_share(self) -> float:
+        return self.has_issues / self.count if self.count else 0.0
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    village_code: str | None
+    subdistrict_code: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    code: str
+    count: int  # submissions whose current version has at least one flag of this kind
+
+
+@dataclass(frozen=True)
+class GridCell:
+    latitude: float  # mean position of the cell's submissions
+    longitude: float
+    review_state: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    instance_id: str
+    latitude: float
+    longitude: float
+    review_state: str
+
+
+def _scope(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None
+) -> list[ColumnElement[bool]]:
+    return visible_conditions(session, user, form, filters or SubmissionFilter())
+
+
+def _thai_day(session: Session) -> Any:
+    # Thailand keeps UTC+7 all year: fixed-offset arithmetic is much cheaper per row than a zone lookup.
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", Submission.created_at) + THAI_OFFSET, Date)
+    return func.date(Submission.created_at, "+7 hours")
+
+
+def submissions_per_day(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[DayCount]:
+    """Days with at least one submission, oldest first."""
+    conds = _scope(session, user, form, filters)
+    day = _thai_day(session)
+    rows = session.execute(select(day, func.count()).where(*conds).group_by(day).order_by(day)).all()
+    return [DayCount(d if isinstance(d, date) else date.fromisoformat(str(d)), int(n)) for d, n in rows]
+
+
+def _sqlite_medians(session: Session, conds: list[ColumnElement[bool]]) -> dict[int | None, float]:
+    lengths: dict[int | None, list[float]] = {}
+    for sid, seconds in session.execute(
+        select(Submission.submitter_id, Submission.interview_seconds).where(
+            *conds, Submission.interview_seconds.is_not(None)
+        )
+    ):
+        if seconds is not None:
+            lengths.setdefault(sid, []).append(float(seconds))
+    return {sid: statistics.median(values) for sid, values in lengths.items()}
+
+
+def per_surveyor(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[SurveyorStats]:
+    """Per submitter: count, approved and hasIssues counts (shares as properties), median interview
+    length (end − start) in seconds. Most submissions first. One scan on PostgreSQL."""
+    conds = _scope(session, user, form, filters)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    columns: list[Any] = [
+        Submission.submitter_id,
+        func.count(),
+        func.count().filter(Submission.review_state == "approved"),
+        func.count().filter(Submission.review_state == "hasIssues"),
+    ]
+    if postgres:
+        columns.append(func.percentile_cont(0.5).within_group(Submission.interview_seconds))
+    rows = [
+        tuple(r) for r in session.execute(select(*columns).where(*conds).group_by(Submission.submitter_id))
+    ]
+    medians: dict[int | None, float | None]
+    if postgres:
+        medians = {r[0]: (float(r[4]) if r[4] is not None else None) for r in rows}
+    else:
+        medians = dict(_sqlite_medians(session, conds))
+    names = dict(
+        session.execute(
+            select(User.id, User.display_name).where(User.id.in_([r[0] for r in rows if r[0] is not None]))
+        ).all()
+    )
+    stats = [
+        SurveyorStats(
+            submitter_id=sid,
+            name=names.get(sid) if sid is not None else None,
+            count=int(count),
+            approved=int(approved),
+            has_issues=int(has_issues),
+            median_interview_seconds=medians.get(sid),
+        )
+        for sid, count, approved, has_issues, *_median in rows
+    ]
+    return sorted(stats, key=lambda s: (-s.count, s.name or "", s.submitter_id or 0))
+
+
+def per_village(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[PlaceCount]:
+    """Submissions per village / community code (None: no village answered), most first."""
+    conds = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(Submission.village_code, Submission.subdistrict_code, func.count())
+        .where(*conds)
+        .group_by(Submission.village_code, Submission.subdistrict_code)
+    ).all()
+    counts = [PlaceCount(v, s, int(n)) for v, s, n in rows]
+    return sorted(counts, key=lambda p: (-p.count, p.village_code or "", p.subdistrict_code or ""))
+
+
+def flags_by_kind(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
+) -> list[FlagCount]:
+    """Per quality flag kind, how many submissions (current versions) carry it; most first."""
+    conds = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(QualityFlag.code, func.count(func.distinct(QualityFlag.submission_version_id)))
+        .join(Submission, Submission.current_version_id == QualityFlag.submission_version_id)
+        .where(*conds)
+        .group_by(QualityFlag.code)
+    ).all()
+    return sorted((FlagCount(code, int(n)) for code, n in rows), key=lambda f: (-f.count, f.code))
+
+
+def map_points(
+    session: Session,
+    user: User | None,
+    form: Form,
+    filters: SubmissionFilter | None = None,
+    *,
+    limit: int = MAX_POINTS,
+) -> list[MapPoint]:
+    """The first geopoint of each submission with its review state, newest first, at most `limit`
+    (check the count with map_grid or count_submissions and draw cells when there are more)."""
+    conds = _scope(session, user, form, filters)
+    rows = session.execute(
+        select(Submission.instance_id, Submission.latitude, Submission.longitude, Submission.review_state)
+        .where(*conds, Submission.latitude.is_not(None))
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        MapPoint(i, float(lat), float(lon), shown_state(state))
+        for i, lat, lon, state in rows
+        if lat is not None and lon is not None
+    ]
+
+
+def map_grid(
+    session: Session,
+    user: User | None,
+    form: Form,
+    filters: SubmissionFilter | None = None,
+    *,
+    cell_degrees: float = 0.05,
+) -> list[GridCell]:
+    """Submissions counted per map cell (cell_degrees × cell_degrees, about 5.5 km at 0.05) and
+    review state, placed at the cell's mean position: what a map draws when there are too many
+    points to send one by one (a grouped query, so its cost does not grow with the answer)."""
+    if not 0.0001 <= cell_degrees <= 10:
+        raise BadRequest(
+            "cell ต้องอยู่ระหว่าง 0.0001 ถึง 10 องศา / cell must be 0.0001..10 degrees.", field="cell"
+        )
+    conds = _scope(session, user, form, filters)
+    lat_cell: ColumnElement[Any]
+    lon_cell: ColumnElement[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        lat_cell, lon_cell = (
+            func.floor(Submission.latitude / cell_degrees),
+            func.floor(Submission.longitude / cell_degrees),
+        )
+    else:
+        # SQLite may lack floor(); truncation is the same for Thailand's positive coordinates.
+        lat_cell = cast(Submission.latitude / cell_degrees, Integer)
+        lon_cell = cast(Submission.longitude / cell_degrees, Integer)
+    rows = session.execute(
+        select(
+            func.avg(Submission.latitude),
+            func.avg(Submission.longitude),
+            Submission.review_state,
+            func.count(),
+        )
+        .where(*conds, Submission.latitude.is_not(None), Submission.longitude.is_not(None))
+        .group_by(lat_cell, lon_cell, Submission.review_state)
+    ).all()
+    cells = [GridCell(float(lat), float(lon), shown_state(state), int(n)) for lat, lon, state, n in rows]
+    return sorted(cells, key=lambda c: (-c.count, c.latitude, c.longitude, c.review_state))
+
+
+@dataclass(frozen=True)
+class FormSummary:
+    form_id: int
+    xml_form_id: str
+    total: int
+    today: int  # since midnight in Thailand
+    this_week: int  # since Monday midnight in Thailand
+    last_submission_at: datetime | None
+
+
+def form_summaries(
+    session: Session, user: User | None, project_id: int, *, now: datetime | None = None
+) -> list[FormSummary]:
+    """Per form of a project: submissions in total, today and this week, and the last one's time,
+    counting only what the user may read (his area). For the home page; one grouped query."""
+    scope = permissions.submission_scope(session, user, project_id)
+    moment = (now or utcnow()).astimezone(timezone(THAI_OFFSET))
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = midnight - timedelta(days=midnight.weekday())
+    forms = session.execute(
+        select(Form.id, Form.xml_form_id).where(Form.project_id == project_id).order_by(Form.xml_form_id)
+    ).all()
+    counts = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                Submission.form_id,
+                func.count(),
+                func.count().filter(Submission.created_at >= midnight),
+                func.count().filter(Submission.created_at >= monday),
+                func.max(Submission.created_at),
+            )
+            .where(Submission.form_id.in_([f[0] for f in forms]), Submission.deleted_at.is_(None), scope)
+            .group_by(Submission.form_id)
+        )
+    }
+    summaries = []
+    for form_id, xml_form_id in forms:
+        total, today, week, last = counts.get(form_id, (0, 0, 0, None))
+        if isinstance(last, str):  # SQLite returns max() of a datetime column as text
+            last = datetime.fromisoformat(last).replace(tzinfo=UTC)
+        summaries.append(FormSummary(form_id, xml_form_id, int(total), int(today), int(week), last))
+    return summaries
