@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from sqlalchemy.orm import Session
 from exports.columns import merge_schemas
 from exports.options import ExportOptions, OptionError, options_from_json, parse_options
 from exports.sensitive import protect_rows, sensitive_fields
-from server.core.accounts import permissions
-from server.core.exports import rows
+from server.core.exports import access, rows
+from server.core.exports.access import get_export
 from server.core.exports.formats import FORMAT_FILES, FORMATS, write_file
 from server.core.exports.rows import RowFilter, SessionFactory
 from server.core.forms import masking
@@ -90,7 +89,7 @@ def row_filter(form_id: int, options: ExportOptions, scope: rows.Scope = None) -
     return RowFilter(form_id, options.review_states, options.submitted_from, options.submitted_to, scope)
 
 
-def _cache_key(session: Session, form: Form, fmt: str, options: ExportOptions, view: _CreatorView) -> str:
+def _cache_key(session: Session, form: Form, fmt: str, options: ExportOptions, view: access.CreatorView) -> str:
     state = rows.data_version(session, form.id)
     text = json.dumps(
         [form.id, form.current_version_id, fmt, options.as_json(), view.key, state], sort_keys=True
@@ -120,7 +119,7 @@ def request_export(
     parsed = check_options(options, form.current_version.field_schema)
     if parsed.all_versions:  # field selection may name a field only an older version has
         parsed = check_options(options, _schema(session, form, parsed))
-    key = _cache_key(session, form, fmt, parsed, _creator_view(session, user.id if user else None, form))
+    key = _cache_key(session, form, fmt, parsed, access.creator_view(session, user.id if user else None, form))
     export = Export(
         form_id=form.id,
         format=fmt,
@@ -169,14 +168,6 @@ def _reusable(session: Session, key: str) -> Export | None:
     return None
 
 
-def get_export(session: Session, export_id: int) -> tuple[Export, Form]:
-    export = session.get(Export, export_id)
-    form = session.get(Form, export.form_id) if export is not None else None
-    if export is None or form is None:
-        raise NotFound(f"ไม่พบงานส่งออก {export_id} / Export {export_id} not found.")
-    return export, form
-
-
 def cancel_export(session: Session, export: Export, user: User | None = None) -> Export:
     """Stop a queued or running export (the worker stops at its next chunk and removes its partial
     file). A finished export cannot be cancelled (409); cancelling twice is harmless."""
@@ -211,65 +202,6 @@ def export_file(export: Export) -> Path:
     if not path.is_file():
         raise NotFound("ไม่พบไฟล์ส่งออก กรุณาสร้างใหม่ / The export file is gone; please request a new export.")
     return path
-
-
-@dataclass(frozen=True)
-class _CreatorView:
-    """What the export's creator may see: his area (a SQL condition, None when unlimited) and
-    whether sensitive answers must be masked for him. `key` is its stable part for the cache key, so a
-    file built for one view is never handed to a request with another."""
-
-    scope: rows.Scope
-    masked: bool
-    key: list[Any]
-
-
-def _creator_view(session: Session, creator_id: int | None, form: Form) -> _CreatorView:
-    """Read when the export is requested (cache key) and again when it is built (so a narrowed grant
-    applies to exports still queued). Operator exports from the CLI (no creator) see everything."""
-    if creator_id is None:
-        return _CreatorView(None, False, [None, False])
-    creator = session.get(User, creator_id)
-    area = permissions.area_for(session, creator, "export.create", form.project_id)
-    masked = not permissions.can(session, creator, "submission.read_sensitive", form.project_id)
-    codes = None if area.codes is None else sorted(area.codes)
-    return _CreatorView(None if area.unlimited else permissions.area_condition(area), masked, [codes, masked])
-
-
-def _masked(source: Iterable[Any], paths: frozenset[str]) -> Iterator[Any]:
-    """Rows with every answered sensitive value replaced by the on-screen mask (role-based masking:
-    nothing of the value is left, unlike the `sensitive: mask` option which keeps an ID's last digits)."""
-    for row in source:
-        yield {**row, "values": masking.mask_values(row["values"], paths)} if paths else row
-
-
-def readable_export(session: Session, user: User | None, export_id: int) -> tuple[Export, Form]:
-    """An export the user may see: export.read in its project, and for an area-limited user only
-    the exports he made himself (another's export may hold other areas' rows)."""
-    export, form = get_export(session, export_id)
-    permissions.require(session, user, "export.read", form.project_id)
-    area = permissions.area_for(session, user, "export.read", form.project_id)
-    if not area.unlimited and (user is None or export.created_by_id != user.id):
-        raise NotFound(f"ไม่พบงานส่งออก {export_id} / Export {export_id} not found.")
-    return export, form
-
-
-def list_exports(session: Session, user: User | None, form: Form, limit: int | None = None) -> list[Export]:
-    """The form's exports the user may see (same rule as readable_export), newest first."""
-    permissions.require(session, user, "export.read", form.project_id)
-    query = select(Export).where(Export.form_id == form.id)
-    if not permissions.area_for(session, user, "export.read", form.project_id).unlimited:
-        query = query.where(Export.created_by_id == (user.id if user is not None else -1))
-    query = query.order_by(Export.created_at.desc(), Export.id.desc())
-    return list(session.scalars(query if limit is None else query.limit(limit)))
-
-
-def creator_names(session: Session, exports: Iterable[Export]) -> dict[int, str]:
-    """Display names of the people who made these exports (for the export page's list)."""
-    ids = {e.created_by_id for e in exports if e.created_by_id is not None}
-    if not ids:
-        return {}
-    return {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))}
 
 
 def _safe_name(name: str) -> str:
@@ -378,7 +310,7 @@ def build_export(
             session.commit()
             return export
         schema = _schema(session, form, options)
-        view = _creator_view(session, export.created_by_id, form)
+        view = access.creator_view(session, export.created_by_id, form)
         masks = masking.sensitive_paths(schema) if view.masked else frozenset()
         export.state, export.started_at, export.error = RUNNING, utcnow(), None
         export.progress_done = export.progress_total = 0
@@ -408,7 +340,7 @@ def build_export(
         key = _pseudonym_key(sessions, project_id) if mode == "pseudonymise" else None
 
         def shielded(source: Iterable[Any]) -> Iterable[Any]:
-            return progress.counted(protect_rows(_masked(source, masks), protected, mode, key))
+            return progress.counted(protect_rows(access.masked(source, masks), protected, mode, key))
 
         with partial.open("wb") as fh:
             write_file(

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from server.core.accounts import permissions
-from server.core.exports import formats, jobs
+from server.core.exports import access, formats, jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
 from server.core.ground.errors import BadRequest
@@ -168,7 +168,7 @@ def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
 @bp.post("/exports/<int:export_id>/cancel")
 def cancel_export(export_id: int) -> Response:
     user = api_user()
-    export, form = jobs.readable_export(db(), user, export_id)  # another's export: 404 when area-limited
+    export, form = access.readable_export(db(), user, export_id)  # another's export: 404 when area-limited
     permissions.require(db(), user, "export.create", form.project_id)
     jobs.cancel_export(db(), export, user)
     db().commit()
@@ -177,13 +177,13 @@ def cancel_export(export_id: int) -> Response:
 
 @bp.get("/exports/<int:export_id>")
 def get_export(export_id: int) -> Response:
-    export, form = jobs.readable_export(db(), api_user(), export_id)
+    export, form = access.readable_export(db(), api_user(), export_id)
     return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>/download")
 def download_export(export_id: int) -> Response:
-    export, form = jobs.readable_export(db(), api_user(), export_id)
+    export, form = access.readable_export(db(), api_user(), export_id)
     path = jobs.export_file(export)
     return send_file(
         path,

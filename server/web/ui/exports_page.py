@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, redirect, request, send_file, url_for
 
 from server.core.accounts import permissions
-from server.core.exports import formats, jobs
+from server.core.exports import access, formats, jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
 from server.core.ground.errors import ChumchonError
@@ -34,13 +34,13 @@ def exports_page(project_id: int, xml_form_id: str) -> Response:
     user = current_user()
     permissions.require(db(), user, "export.read", project_id)
     form = publishing.get_form(db(), project_id, xml_form_id)
-    earlier = jobs.list_exports(db(), user, form, limit=LISTED)
+    earlier = access.list_exports(db(), user, form, limit=LISTED)
     return render(
         "ui/exports.html",
         form=form,
         version=publishing.current_version(form),
         exports=earlier,
-        names=jobs.creator_names(db(), earlier),
+        names=access.creator_names(db(), earlier),
         formats=formats.FORMATS,
         review_states=REVIEW_STATES,
         sensitive_modes=SENSITIVE_MODES if _may_read_sensitive(project_id) else ("mask", "omit"),
@@ -92,7 +92,7 @@ def exports_start(project_id: int, xml_form_id: str) -> Response:
 @bp.get("/exports/<int:export_id>/progress")
 def export_progress(export_id: int) -> Response:
     """The progress fragment; it asks htmx to fetch it again until the export is done or failed."""
-    export, form = jobs.readable_export(db(), current_user(), export_id)
+    export, form = access.readable_export(db(), current_user(), export_id)
     return render("ui/_export_progress.html", export=export, form=form,
                   may_create=permissions.can(db(), current_user(), "export.create", form.project_id))
 
@@ -100,7 +100,7 @@ def export_progress(export_id: int) -> Response:
 @bp.post("/exports/<int:export_id>/cancel")
 def export_cancel(export_id: int) -> Response:
     user = current_user()
-    export, form = jobs.readable_export(db(), user, export_id)
+    export, form = access.readable_export(db(), user, export_id)
     permissions.require(db(), user, "export.create", form.project_id)
     try:
         jobs.cancel_export(db(), export, user)
@@ -114,7 +114,7 @@ def export_cancel(export_id: int) -> Response:
 
 @bp.get("/exports/<int:export_id>/download")
 def export_download(export_id: int) -> Response:
-    export, form = jobs.readable_export(db(), current_user(), export_id)
+    export, form = access.readable_export(db(), current_user(), export_id)
     path = jobs.export_file(export)
     return send_file(path, mimetype=formats.media_type(export), as_attachment=True,
                      download_name=export.filename or f"{form.xml_form_id}.zip")

@@ -11,7 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from server.core.exports import jobs
+from server.core.exports import access, jobs
 from server.core.forms.publishing import publish_form
 from server.core.ground.errors import Forbidden, NotFound
 from server.core.ground.services import Services
@@ -75,15 +75,15 @@ def test_an_area_limited_user_sees_only_his_own_exports(services: Services, worl
         form = session.get(Form, world.form.id)
         assert form is not None
         sup, manager = session.get(User, world.district_supervisor.id), session.get(User, world.manager.id)
-        everything = jobs.list_exports(session, manager, form)
-        mine = jobs.list_exports(session, sup, form)
+        everything = access.list_exports(session, manager, form)
+        mine = access.list_exports(session, sup, form)
         assert len(everything) == 2 and [e.created_by_id for e in mine] == [world.district_supervisor.id]
         others = next(e for e in everything if e.created_by_id == world.manager.id)
         with pytest.raises(NotFound):
-            jobs.readable_export(session, sup, others.id)
-        assert jobs.readable_export(session, manager, mine[0].id)[0].id == mine[0].id
+            access.readable_export(session, sup, others.id)
+        assert access.readable_export(session, manager, mine[0].id)[0].id == mine[0].id
         with pytest.raises(Forbidden):
-            jobs.readable_export(session, session.get(User, world.collector.id), mine[0].id)
+            access.readable_export(session, session.get(User, world.collector.id), mine[0].id)
 
 
 def _build(services: Services, world: World, who: User | None, fmt: str, options: dict | None = None) -> Export:
