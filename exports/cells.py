@@ -58,3 +58,80 @@ def point_part(value: Any, part: str) -> str:
         return "" if number is None else number_text(number)
     # A point that did not parse is kept raw in the first column so nothing is silently dropped.
     return cell(value) if part == "lat" and value is not None else ""
+
+
+# --- cells of one planned column, for every format ------------------------------------------------
+
+_DIGITS = re.compile(r"[0-9]+")
+_MAX_EXACT_DIGITS = 15  # Excel and SPSS keep 15 significant digits; longer numbers are written as text
+
+
+def looks_like_id(text: str) -> bool:
+    """Digits that a spreadsheet would damage as a number: a leading zero (phone numbers, some IDs)
+    or more than 15 digits (13-digit citizen IDs survive, 16+ digit account numbers do not)."""
+    return bool(_DIGITS.fullmatch(text)) and ((len(text) > 1 and text[0] == "0") or len(text) > _MAX_EXACT_DIGITS)
+
+
+def buddhist_date_text(text: str) -> str:
+    """"2026-01-15…" → "2569-01-15…" (พ.ศ. = ค.ศ. + 543); text that is not a date stays as it is."""
+    if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() and text[7] == "-":
+        return f"{int(text[:4]) + 543:04d}{text[4:]}"
+    return text
+
+
+def column_cell(column: Any, row: Mapping[str, Any], *, buddhist: bool = False, excel_ids: bool = False) -> str:
+    """The CSV text of one planned column (exports.columns.Column) for one row."""
+    if column.system is not None:
+        value = row.get(column.system)
+        if buddhist and column.system == "SubmissionDate" and isinstance(value, str):
+            return buddhist_date_text(value)
+        return cell(value)
+    value = (row.get("values") or {}).get(column.path)
+    if column.part is not None:
+        return point_part(value, column.part)
+    if value is None:
+        return ""
+    if column.choice is not None:
+        return "1" if column.choice in (value if isinstance(value, list) else str(value).split()) else "0"
+    if column.choices is not None:
+        if isinstance(value, list):
+            return cell(", ".join(column.choices.get(str(v), str(v)) for v in value))
+        return cell(column.choices.get(str(value), str(value)))
+    if buddhist and column.kind in ("date", "dateTime") and isinstance(value, str):
+        return buddhist_date_text(value)
+    if excel_ids and isinstance(value, str) and looks_like_id(value):
+        # Excel opens ="0812345678" as the text 0812345678 (a double-clicked CSV keeps the zero).
+        return f'="{value}"'
+    return cell(value)
+
+
+_FORMULA_CHARS = frozenset(_FORMULA_START)
+
+
+def cell_function(column: Any, *, buddhist: bool = False, excel_ids: bool = False) -> Any:
+    """column_cell specialised once per column: the CSV writer's hot path (a million rows × 60
+    columns) calls this for every cell, so the common case — a plain string — costs one dict lookup
+    and two checks."""
+    if column.system is not None and not (buddhist and column.system == "SubmissionDate"):
+        system = column.system
+        return lambda row: cell(row.get(system))
+    if column.part is not None:
+        path, part = column.path, column.part
+        return lambda row: point_part(row["values"].get(path), part)
+    if column.system is not None or column.choice is not None:
+        return lambda row: column_cell(column, row, buddhist=buddhist, excel_ids=excel_ids)
+    if column.choices is not None or excel_ids or (buddhist and column.kind in ("date", "dateTime")):
+        return lambda row: column_cell(column, row, buddhist=buddhist, excel_ids=excel_ids)
+    path = column.path
+
+    def plain(row: Mapping[str, Any]) -> str:
+        value = row["values"].get(path)
+        if value is None:
+            return ""
+        if value.__class__ is str:
+            return value if not value or value[0] not in _FORMULA_CHARS else safe_text(value)
+        if value.__class__ is int:
+            return str(value)
+        return cell(value)
+
+    return plain

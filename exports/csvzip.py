@@ -11,44 +11,29 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
-from exports.cells import cell, point_part
-from exports.columns import Column, Table, plan_tables
+from exports.cells import cell_function, safe_text
+from exports.columns import Table, plan_tables
+from exports.options import ExportOptions
 
 Row = Mapping[str, Any]  # {"values": {path: value}, <system column name>: value, …}
 
 
-def _cells(columns: list[Column], row: Row) -> list[str]:
-    values = row.get("values") or {}
-    out = []
-    for column in columns:
-        if column.system is not None:
-            out.append(cell(row.get(column.system)))
-            continue
-        value = values.get(column.path)
-        if column.part is not None:
-            out.append(point_part(value, column.part))
-        elif column.choices is not None and value is not None:
-            out.append(_choice_labels(value, column.choices))
-        else:
-            out.append(cell(value))
-    return out
-
-
-def _choice_labels(value: Any, choices: dict[str, str]) -> str:
-    if isinstance(value, list):
-        return cell(", ".join(choices.get(str(v), str(v)) for v in value))
-    return cell(choices.get(str(value), str(value)))
-
-
-def _write_table(archive: zipfile.ZipFile, table: Table, rows: Iterable[Row]) -> int:
+def _write_table(archive: zipfile.ZipFile, table: Table, rows: Iterable[Row], options: ExportOptions) -> int:
     count = 0
+    columns = table.columns
+    buddhist, excel_ids = options.dates == "buddhist", options.excel_ids
+    cells = [cell_function(c, buddhist=buddhist, excel_ids=excel_ids) for c in columns]
     with archive.open(table.filename, "w", force_zip64=True) as entry:
         # utf-8-sig writes the BOM Excel needs to read Thai text as UTF-8 instead of code page 874.
-        text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="", write_through=False)
         writer = csv.writer(text)
-        writer.writerow([c.header for c in table.columns])
+        # A label is user text too: "=HYPERLINK(…)" or "@เลือก" as a header would run in Excel.
+        writer.writerow([safe_text(c.header) for c in columns])
+        write = writer.writerow
         for row in rows:
-            writer.writerow(_cells(table.columns, row))
+            if not row.get("values"):
+                row = {**row, "values": {}}
+            write([f(row) for f in cells])
             count += 1
         text.flush()
         text.detach()
@@ -57,11 +42,12 @@ def _write_table(archive: zipfile.ZipFile, table: Table, rows: Iterable[Row]) ->
 
 def write_csv_zip(
     out: BinaryIO,
-    schema: dict[str, Any],
+    schema: Mapping[str, Any],
     main_rows: Iterable[Row],
     repeat_rows: Callable[[str], Iterable[Row]],
     *,
     labels: str | None = None,
+    options: ExportOptions | None = None,
 ) -> dict[str, int]:
     """Write the zip to `out`; returns rows written per file name.
 
@@ -69,11 +55,12 @@ def write_csv_zip(
     AttachmentsPresent, AttachmentsExpected, ReviewState, DeviceID, Edits, FormVersion.
     repeat_rows(repeat_path): called once per repeat table, after the main table is written, giving
     rows with KEY and PARENT_KEY."""
+    options = options or ExportOptions(labels=labels)
     counts: dict[str, int] = {}
     with zipfile.ZipFile(
         out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True
     ) as archive:
-        for table in plan_tables(schema, labels=labels):
+        for table in plan_tables(schema, options=options):
             rows = main_rows if table.repeat_path is None else repeat_rows(table.repeat_path)
-            counts[table.filename] = _write_table(archive, table, rows)
+            counts[table.filename] = _write_table(archive, table, rows, options)
     return counts

@@ -3,9 +3,11 @@ the raw submissions, and the Celery worker that does both in the background."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,10 +22,57 @@ from workers.app import run_worker
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
+    """A progress bar on standard error (the file name goes to standard output)."""
+
     def show(done: int, total: int) -> None:
-        click.echo(f"\r{label}: {done:,}/{total:,}", nl=False, err=True)
+        width = 30
+        filled = int(width * done / total) if total else width
+        percent = 100 * done / total if total else 100.0
+        bar = "█" * filled + "░" * (width - filled)
+        click.echo(f"\r{label} {bar} {percent:5.1f}%  {done:,}/{total:,}", nl=False, err=True)
 
     return show
+
+
+def _options(
+    raw_json: str | None,
+    labels: str | None,
+    multiple: str | None,
+    group_names: bool | None,
+    header_rows: int | None,
+    dates: str | None,
+    fields: str | None,
+    all_versions: bool,
+    review_states: tuple[str, ...],
+    submitted_from: str | None,
+    submitted_to: str | None,
+    sensitive: str | None,
+    excel_ids: bool,
+) -> dict[str, Any] | None:
+    options: dict[str, Any] = {}
+    if raw_json:
+        try:
+            options = json.loads(raw_json)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--options") from exc
+        if not isinstance(options, dict):
+            raise click.BadParameter("must be a JSON object", param_hint="--options")
+    given = {
+        "labels": labels,
+        "multiple": multiple,
+        "group_names": group_names,
+        "header_rows": header_rows,
+        "dates": dates,
+        "fields": [f.strip() for f in fields.split(",") if f.strip()] if fields else None,
+        "all_versions": all_versions or None,
+        "review_states": list(review_states) or None,
+        "submitted_from": submitted_from,
+        "submitted_to": submitted_to,
+        "sensitive": sensitive,
+        "excel_ids": excel_ids or None,
+    }
+    options.update({k: v for k, v in given.items() if v is not None})
+    return options or None
 
 
 def register(group: click.Group) -> None:
@@ -33,27 +82,68 @@ def register(group: click.Group) -> None:
     @click.option(
         "--output",
         "output",
-        required=True,
+        default=None,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Where to write the zip.",
+        help="Where to write the file (default: FORM.zip / .xlsx / … here).",
     )
     @click.option("--project", "project_id", type=int, default=None, help="Project id (default: the first).")
-    @click.option("--labels", default=None, help="Question and choice labels as headers, e.g. th (ภาษาไทย).")
-    def export(xml_form_id: str, fmt: str, output: Path, project_id: int | None, labels: str | None) -> None:
+    @click.option("--labels", default=None, help="Labels as headers and values: th, en, … or codes.")
+    @click.option("--multiple", type=click.Choice(["one", "split"]), default=None,
+                  help="select_multiple as one column or split into 0/1 columns.")
+    @click.option("--group-names/--no-group-names", default=None, help="Group names in headers.")
+    @click.option("--header-rows", type=click.Choice(["1", "2"]), default=None,
+                  help="XLSX: label row + field-name row (2) or one row.")
+    @click.option("--dates", type=click.Choice(["iso", "buddhist"]), default=None, help="ISO or พ.ศ. dates.")
+    @click.option("--fields", default=None, help="Only these fields (comma-separated names or paths).")
+    @click.option("--all-versions", is_flag=True, help="Columns of every form version, older ones kept.")
+    @click.option("--review-state", "review_states", multiple=True,
+                  type=click.Choice(["received", "hasIssues", "edited", "approved", "rejected"]))
+    @click.option("--from", "submitted_from", default=None, help="Submitted on or after YYYY-MM-DD.")
+    @click.option("--to", "submitted_to", default=None, help="Submitted on or before YYYY-MM-DD.")
+    @click.option("--sensitive", type=click.Choice(["include", "omit", "mask", "pseudonymise"]), default=None,
+                  help="PDPA-sensitive fields: include, leave out, mask, or pseudonymise (HMAC).")
+    @click.option("--excel-ids", is_flag=True, help='CSV: IDs and phone numbers as ="0812…" for Excel.')
+    @click.option("--options", "raw_json", default=None, help="All options as a JSON object.")
+    def export(
+        xml_form_id: str,
+        fmt: str,
+        output: Path | None,
+        project_id: int | None,
+        labels: str | None,
+        multiple: str | None,
+        group_names: bool | None,
+        header_rows: str | None,
+        dates: str | None,
+        fields: str | None,
+        all_versions: bool,
+        review_states: tuple[str, ...],
+        submitted_from: str | None,
+        submitted_to: str | None,
+        sensitive: str | None,
+        excel_ids: bool,
+        raw_json: str | None,
+    ) -> None:
         """Build an export in this process (no worker needed) and write it to --output."""
+        options = _options(
+            raw_json, labels, multiple, group_names, int(header_rows) if header_rows else None, dates,
+            fields, all_versions, review_states, submitted_from, submitted_to, sensitive, excel_ids,
+        )
         with cli_services() as svc:
             with svc.db.session() as session:
                 pid = project_id if project_id is not None else projects.default_project_id(session)
                 form = publishing.get_form(session, pid, xml_form_id)
-                export_id = jobs.request_export(session, form, fmt, {"labels": labels} if labels else None).id
+                requested = jobs.request_export(session, form, fmt, options)
+                session.commit()
+                export_id = requested.id
             result = jobs.build_export(
                 svc.db.sessions, svc.settings, svc.blobs, export_id, _progress("exporting / กำลังส่งออก")
             )
             click.echo("", err=True)
             if result.state != "done" or not result.file_path:
                 raise click.ClickException(result.error or "export failed")
-            shutil.copyfile(result.file_path, output)
-            click.echo(f"{output}  {result.size:,} bytes, {result.progress_done:,} rows")
+            target = output or Path(result.filename or Path(result.file_path).name)
+            shutil.copyfile(result.file_path, target)
+            click.echo(f"{target}  {result.size:,} bytes, {result.progress_done:,} rows")
             if result.error:
                 click.echo(result.error, err=True)
 

@@ -56,3 +56,33 @@ def test_reprocess_rebuilds_derived_rows(env: None, services: Services, project:
     assert "processed: 3  failed: 0" in result.output
     with services.db.session() as session:
         assert session.query(Record).count() == 3
+
+
+def test_export_command_in_another_format_with_options_and_a_progress_bar(
+    env: None, services: Services, project: Project, tmp_path: Path
+) -> None:
+    seed(services, project)
+    out = tmp_path / "hh.xlsx"
+    result = CliRunner().invoke(
+        main,
+        ["export", "household_survey", "--format", "xlsx", "--output", str(out), "--labels", "th",
+         "--header-rows", "1", "--multiple", "split"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "100.0%" in result.output and "█" in result.output  # the bar (stderr is mixed in here)
+    import openpyxl
+
+    header = [c.value for c in openpyxl.load_workbook(out)["household_survey"][1]]
+    assert "บ้านเลขที่" in header and "การออม/ทองคำ" in header
+
+
+def test_export_command_refuses_bad_options_clearly(
+    env: None, services: Services, project: Project, tmp_path: Path
+) -> None:
+    seed(services, project)
+    bad_json = CliRunner().invoke(main, ["export", "household_survey", "--options", "[1]"])
+    assert bad_json.exit_code == 2 and "JSON object" in bad_json.output
+    bad_option = CliRunner().invoke(
+        main, ["export", "household_survey", "--output", str(tmp_path / "x"), "--options", '{"labels": "fr"}']
+    )
+    assert bad_option.exit_code == 1 and "no language" in bad_option.output

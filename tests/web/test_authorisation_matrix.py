@@ -48,6 +48,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/exports"): "export.create",
     ("GET", "/v1/exports/<int:export_id>"): "export.read",
     ("GET", "/v1/exports/<int:export_id>/download"): "export.read",
+    ("DELETE", "/v1/exports/<int:export_id>"): "export.create",
+    ("POST", "/v1/exports/<int:export_id>/cancel"): "export.create",
     ("GET", "/static/<path:filename>"): PUBLIC,
     # Review JSON API (server/web/api/review.py): form.read first (403 before 404), then the verb in the core.
     ("PATCH", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>"): "submission.update",
@@ -78,6 +80,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/ui/users/<int:user_id>/sheet/<int:project_id>"): "user.update",
     ("GET", "/ui/exports/<int:export_id>/progress"): "export.read",
     ("GET", "/ui/exports/<int:export_id>/download"): "export.read",
+    ("POST", "/ui/exports/<int:export_id>/cancel"): "export.create",
     ("GET", "/ui/projects/<int:project_id>/publish"): "form.create",
     ("POST", "/ui/projects/<int:project_id>/publish"): "form.create",
 }

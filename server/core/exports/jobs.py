@@ -1,5 +1,7 @@
-"""Export jobs: request (a queued row), build (stream processed rows from the database into a writer,
-with visible progress), and locate the finished file. The Export row is the job's outbox and status.
+"""Export jobs: request (a queued row, or at once the finished file of an identical earlier export),
+build (stream processed rows from the database into a format's writer, with visible progress and a
+cancel check between chunks), cancel, and locate the finished file. The Export row is the job's
+outbox and status; every request is on the audit trail.
 
 Only processed data is exported. Current versions still waiting for the worker are processed inline
 before reading, so an export never silently misses fresh submissions; versions whose XML cannot be
@@ -7,10 +9,13 @@ processed are left out and counted in the export's `error` note (state stays "do
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +23,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from exports.csvzip import write_csv_zip
-from server.core.accounts import permissions
-from server.core.exports import rows
-from server.core.exports.rows import SessionFactory
+from exports.columns import merge_schemas
+from exports.options import ExportOptions, OptionError, options_from_json, parse_options
+from exports.sensitive import protect_rows, sensitive_fields
+from server.core.exports import access, rows
+from server.core.exports.access import get_export
+from server.core.exports.formats import FORMAT_FILES, FORMATS, write_file
+from server.core.exports.rows import RowFilter, SessionFactory
 from server.core.forms import masking
 from server.core.ground.errors import BadRequest, Conflict, NotFound
 from server.core.ground.settings import Settings
@@ -31,47 +39,62 @@ from server.core.models import (
     Export,
     Form,
     FormVersion,
+    Project,
     Submission,
     SubmissionVersion,
     User,
     utcnow,
 )
-from server.core.models.jobs import DONE, EXPORT_FAILED, QUEUED, RUNNING
+from server.core.models.jobs import CANCELLED, DONE, EXPORT_FAILED, QUEUED, RUNNING
 from server.core.models.submissions import RECEIVED
 from server.core.submissions.processing import process_submission_version
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv",)
-OPTION_KEYS = {"labels"}
-PROGRESS_EVERY = 1000  # rows between progress commits
+
+PROGRESS_EVERY = 2000  # rows between progress commits (and cancel checks)
 
 
 class ExportNotReady(Conflict):
     code = "409.10"
 
 
-def _check_options(options: dict[str, Any] | None, form_version: FormVersion) -> dict[str, Any]:
-    options = dict(options or {})
-    unknown = set(options) - OPTION_KEYS
-    if unknown:
-        raise BadRequest(
-            f"ไม่รู้จักตัวเลือก {', '.join(sorted(unknown))} / Unknown export option(s): {', '.join(sorted(unknown))}.",
-            allowed=sorted(OPTION_KEYS),
-        )
-    labels = options.get("labels")
-    if labels is not None:
-        languages = form_version.field_schema.get("languages") or []
-        ok = isinstance(labels, str) and (
-            labels in languages
-            or labels == "default"
-            or any(lang.endswith(f"({labels})") for lang in languages)
-        )
-        if not ok:
-            raise BadRequest(
-                f"แบบฟอร์มนี้ไม่มีภาษา {labels!r} / This form has no language {labels!r}.", languages=languages
-            )
-    return options
+class ExportCancelled(Exception):
+    """Raised inside a build when its row says it was cancelled."""
+
+
+def _schema(session: Session, form: Form, options: ExportOptions) -> dict[str, Any]:
+    """The current version's schema, with older versions' fields merged in when asked."""
+    assert form.current_version is not None
+    schema = dict(form.current_version.field_schema)
+    if options.all_versions:
+        older = session.scalars(
+            select(FormVersion.field_schema)
+            .where(FormVersion.form_id == form.id, FormVersion.id != form.current_version.id)
+            .order_by(FormVersion.id.desc())
+        ).all()
+        schema = merge_schemas(schema, older)
+    return schema
+
+
+def check_options(raw: Any, schema: Mapping[str, Any]) -> ExportOptions:
+    """Options from a request, or a 400 with a Thai / English message."""
+    try:
+        return parse_options(raw, schema)
+    except OptionError as exc:
+        raise BadRequest(exc.message, **exc.details) from None
+
+
+def row_filter(form_id: int, options: ExportOptions, scope: rows.Scope = None) -> RowFilter:
+    return RowFilter(form_id, options.review_states, options.submitted_from, options.submitted_to, scope)
+
+
+def _cache_key(session: Session, form: Form, fmt: str, options: ExportOptions, view: access.CreatorView) -> str:
+    state = rows.data_version(session, form.id)
+    text = json.dumps(
+        [form.id, form.current_version_id, fmt, options.as_json(), view.key, state], sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def request_export(
@@ -81,7 +104,9 @@ def request_export(
     options: dict[str, Any] | None = None,
     user: User | None = None,
 ) -> Export:
-    """A queued export of the form's current data. The caller commits, then enqueues "exports.build"."""
+    """A queued export of the form's current data, or, when an identical export (same format and
+    options, no data changed since) has a file, a finished export sharing that file. The caller
+    commits, then enqueues "exports.build" if the returned export is still queued."""
     if fmt not in FORMATS:
         raise BadRequest(
             f"ยังไม่รองรับรูปแบบ {fmt!r} / Export format {fmt!r} is not supported (use: {', '.join(FORMATS)}).",
@@ -91,37 +116,83 @@ def request_export(
         raise NotFound(
             f"แบบฟอร์ม {form.xml_form_id} ยังไม่ได้เผยแพร่ / Form {form.xml_form_id!r} is not published."
         )
+    parsed = check_options(options, form.current_version.field_schema)
+    if parsed.all_versions:  # field selection may name a field only an older version has
+        parsed = check_options(options, _schema(session, form, parsed))
+    key = _cache_key(session, form, fmt, parsed, access.creator_view(session, user.id if user else None, form))
     export = Export(
         form_id=form.id,
         format=fmt,
-        options=_check_options(options, form.current_version),
+        options=parsed.as_json(),
         state=QUEUED,
         created_by_id=user.id if user else None,
+        cache_key=key,
     )
+    earlier = _reusable(session, key)
+    if earlier is not None:
+        export.state, export.file_path, export.filename, export.size = (
+            DONE,
+            earlier.file_path,
+            earlier.filename,
+            earlier.size,
+        )
+        export.progress_done, export.progress_total, export.error = (
+            earlier.progress_done,
+            earlier.progress_total,
+            earlier.error,
+        )
+        export.started_at = export.finished_at = utcnow()
     session.add(export)
     session.flush()
     # Exports carry personal data out of the system: every one is on the audit trail (PDPA).
+    details: dict[str, Any] = {"export_id": export.id, "format": fmt, "options": export.options}
+    if earlier is not None:
+        details["same_file_as"] = earlier.id
     session.add(
         AuditEvent(
             actor_id=user.id if user else None,
             action="form.submission.export",
             target=f"form:{form.project_id}/{form.xml_form_id}",
-            details={"export_id": export.id, "format": fmt, "options": export.options},
+            details=details,
         )
     )
     return export
 
 
-def get_export(session: Session, export_id: int) -> tuple[Export, Form]:
-    export = session.get(Export, export_id)
-    form = session.get(Form, export.form_id) if export is not None else None
-    if export is None or form is None:
-        raise NotFound(f"ไม่พบงานส่งออก {export_id} / Export {export_id} not found.")
-    return export, form
+def _reusable(session: Session, key: str) -> Export | None:
+    for earlier in session.scalars(
+        select(Export).where(Export.cache_key == key, Export.state == DONE).order_by(Export.id.desc()).limit(5)
+    ):
+        if earlier.file_path and Path(earlier.file_path).is_file():
+            return earlier
+    return None
+
+
+def cancel_export(session: Session, export: Export, user: User | None = None) -> Export:
+    """Stop a queued or running export (the worker stops at its next chunk and removes its partial
+    file). A finished export cannot be cancelled (409); cancelling twice is harmless."""
+    if export.state in (DONE, EXPORT_FAILED):
+        raise Conflict(
+            f"งานส่งออกเสร็จแล้ว (สถานะ {export.state}) ยกเลิกไม่ได้ / The export has already finished "
+            f"(state: {export.state}).",
+            state=export.state,
+        )
+    if export.state != CANCELLED:
+        export.state, export.finished_at = CANCELLED, utcnow()
+        session.add(
+            AuditEvent(
+                actor_id=user.id if user else None,
+                action="form.submission.export.cancel",
+                target=f"export:{export.id}",
+                details={"export_id": export.id},
+            )
+        )
+    return export
 
 
 def export_file(export: Export) -> Path:
-    """The finished zip of an export; 409 while it is still being built or if it failed."""
+    """The finished file of an export; 409 while it is still being built, or if it failed or was
+    cancelled."""
     if export.state != DONE or not export.file_path:
         raise ExportNotReady(
             f"ไฟล์ส่งออกยังไม่พร้อม (สถานะ {export.state}) / The export is not ready yet (state: {export.state}).",
@@ -131,54 +202,6 @@ def export_file(export: Export) -> Path:
     if not path.is_file():
         raise NotFound("ไม่พบไฟล์ส่งออก กรุณาสร้างใหม่ / The export file is gone; please request a new export.")
     return path
-
-
-def creator_masks(session: Session, export: Export, form: Form, schema: dict[str, Any]) -> frozenset[str]:
-    """Sensitive field paths to mask in this export: all of them unless its creator may read them
-    (an export is a read like any other; operator exports from the CLI are not masked)."""
-    if export.created_by_id is None:
-        return frozenset()
-    creator = session.get(User, export.created_by_id)
-    if permissions.can(session, creator, "submission.read_sensitive", form.project_id):
-        return frozenset()
-    return masking.sensitive_paths(schema)
-
-
-def _masked(source: Iterator[dict[str, Any]], paths: frozenset[str]) -> Iterator[dict[str, Any]]:
-    for row in source:
-        if paths:
-            row["values"] = masking.mask_values(row["values"], paths)
-        yield row
-
-
-def readable_export(session: Session, user: User | None, export_id: int) -> tuple[Export, Form]:
-    """An export the user may see: export.read in its project, and for an area-limited user only
-    the exports he made himself (another's export may hold other areas' rows)."""
-    export, form = get_export(session, export_id)
-    permissions.require(session, user, "export.read", form.project_id)
-    area = permissions.area_for(session, user, "export.read", form.project_id)
-    if not area.unlimited and (user is None or export.created_by_id != user.id):
-        raise NotFound(f"ไม่พบงานส่งออก {export_id} / Export {export_id} not found.")
-    return export, form
-
-
-def list_exports(session: Session, user: User | None, form: Form) -> list[Export]:
-    """The form's exports the user may see (same rule as readable_export), newest first."""
-    permissions.require(session, user, "export.read", form.project_id)
-    query = select(Export).where(Export.form_id == form.id)
-    if not permissions.area_for(session, user, "export.read", form.project_id).unlimited:
-        query = query.where(Export.created_by_id == (user.id if user is not None else -1))
-    return list(session.scalars(query.order_by(Export.created_at.desc(), Export.id.desc())))
-
-
-def creator_scope(session: Session, export: Export, form: Form) -> rows.Scope:
-    """Only the rows of the creator's area go into an export made by an area-limited user (read when
-    the export is built, so a narrowed grant applies to exports still queued)."""
-    if export.created_by_id is None:
-        return None  # made by the operator (CLI)
-    creator = session.get(User, export.created_by_id)
-    area = permissions.area_for(session, creator, "export.create", form.project_id)
-    return None if area.unlimited else permissions.area_condition(area)
 
 
 def _safe_name(name: str) -> str:
@@ -210,7 +233,8 @@ def _process_pending(sessions: SessionFactory, blobs: BlobStore, form_id: int) -
 
 
 class _Progress:
-    """Counts rows as the writer pulls them and commits progress in its own short transaction."""
+    """Counts rows as the writer pulls them, commits progress in its own short transaction, and
+    stops the build (ExportCancelled) when the row was cancelled meanwhile."""
 
     def __init__(
         self,
@@ -224,21 +248,40 @@ class _Progress:
 
     def save(self) -> None:
         with self.sessions() as session:
-            session.execute(
+            result = session.execute(
                 update(Export)
-                .where(Export.id == self.export_id)
-                .values(progress_done=self.done, progress_total=self.total)
+                .where(Export.id == self.export_id, Export.state == RUNNING)
+                .values(progress_done=self.done, progress_total=max(self.total, self.done))
             )
             session.commit()
+        if getattr(result, "rowcount", 1) == 0:
+            raise ExportCancelled()
         if self.on_progress is not None:
             self.on_progress(self.done, self.total)
 
-    def counted(self, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def counted(self, rows: Iterable[Any]) -> Iterator[Any]:
         for row in rows:
             yield row
             self.done += 1
             if self.done % PROGRESS_EVERY == 0:
                 self.save()
+
+
+def _pseudonym_key(sessions: SessionFactory, project_id: int) -> bytes:
+    with sessions() as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        if not project.pseudonym_key:
+            # Only the first export of a project writes it; a concurrent first write loses harmlessly
+            # because the WHERE keeps the key that won.
+            session.execute(
+                update(Project)
+                .where(Project.id == project_id, Project.pseudonym_key.is_(None))
+                .values(pseudonym_key=secrets.token_hex(32))
+            )
+            session.commit()
+            session.refresh(project)
+        return bytes.fromhex(project.pseudonym_key or "")
 
 
 def build_export(
@@ -249,45 +292,82 @@ def build_export(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Export:
     """Build one export (worker task "exports.build", or in-process from the CLI). Safe to run again:
-    a finished export is left alone; a half-built one is rebuilt from scratch. Returns the final row."""
+    a finished or cancelled export is left alone; a half-built one is rebuilt from scratch."""
     with sessions() as session:
         export, form = get_export(session, export_id)
-        if export.state == DONE and export.file_path and Path(export.file_path).is_file():
+        if export.state == CANCELLED or (
+            export.state == DONE and export.file_path and Path(export.file_path).is_file()
+        ):
             return export
         if form.current_version is None:
             raise NotFound(f"Form {form.xml_form_id!r} is not published.")
-        schema = form.current_version.field_schema
-        form_id, xml_form_id, options = form.id, form.xml_form_id, dict(export.options or {})
-        scope = creator_scope(session, export, form)
-        masks = creator_masks(session, export, form, schema)
+        fmt = export.format
+        form_id, project_id, xml_form_id = form.id, form.project_id, form.xml_form_id
+        try:
+            options = options_from_json(export.options, _schema(session, form, ExportOptions(all_versions=True)))
+        except OptionError as exc:
+            export.state, export.error, export.finished_at = EXPORT_FAILED, exc.message, utcnow()
+            session.commit()
+            return export
+        schema = _schema(session, form, options)
+        view = access.creator_view(session, export.created_by_id, form)
+        masks = masking.sensitive_paths(schema) if view.masked else frozenset()
         export.state, export.started_at, export.error = RUNNING, utcnow(), None
         export.progress_done = export.progress_total = 0
         session.commit()
-    final = settings.export_dir / f"{export_id}-{_safe_name(xml_form_id)}.zip"
+    suffix = FORMAT_FILES[fmt].suffix if fmt in FORMAT_FILES else ".bin"
+    final = settings.export_dir / f"{export_id}-{_safe_name(xml_form_id)}{suffix}"
     partial = final.with_name(f".{final.name}.part")
+    flt = row_filter(form_id, options, view.scope)
+    progress = _Progress(sessions, export_id, 0, on_progress)
     try:
         settings.export_dir.mkdir(parents=True, exist_ok=True)
         _process_pending(sessions, blobs, form_id)
-        total, failed = rows.count_rows(sessions, form_id, schema, scope)
-        progress = _Progress(sessions, export_id, total, on_progress)
+        counts = rows.table_counts(sessions, flt, schema)
+        failed = rows.failed_count(sessions, flt)
+        # The key of the data as it is now that waiting submissions are processed: stored when the
+        # file is done, so the next identical request finds it (data arriving meanwhile changes the
+        # key, so that request builds afresh).
+        with sessions() as session:
+            export, form = get_export(session, export_id)
+            cache_key = _cache_key(session, form, fmt, options, view)
+        progress.total = rows.media_count(sessions, flt) if fmt == "media" else sum(counts.values())
         progress.save()
+        protected = sensitive_fields(schema)
+        # A creator without submission.read_sensitive gets the answers fully masked whatever he
+        # asked (never a pseudonym: it would link people across exports); "omit" still drops them.
+        mode = "include" if masks else options.sensitive
+        key = _pseudonym_key(sessions, project_id) if mode == "pseudonymise" else None
+
+        def shielded(source: Iterable[Any]) -> Iterable[Any]:
+            return progress.counted(protect_rows(access.masked(source, masks), protected, mode, key))
+
         with partial.open("wb") as fh:
-            write_csv_zip(
+            write_file(
+                fmt,
                 fh,
+                partial,
                 schema,
-                progress.counted(_masked(rows.main_rows(sessions, form_id, scope), masks)),
-                lambda path: progress.counted(
-                    _masked(rows.repeat_rows(sessions, form_id, path, scope), masks)
-                ),
-                labels=options.get("labels"),
+                shielded(rows.main_rows(sessions, flt)),
+                lambda path: shielded(rows.repeat_rows(sessions, flt, path)),
+                lambda: progress.counted(rows.media_files(sessions, flt, schema)),
+                blobs,
+                options,
+                counts,
             )
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(partial, final)
+        if on_progress is not None:
+            on_progress(progress.done, progress.done)  # the bar ends at 100 %
+    except ExportCancelled:
+        _remove(partial)
+        log.info("export %s cancelled", export_id)
+        with sessions() as session:
+            return get_export(session, export_id)[0]
     except Exception as exc:
         log.exception("export %s failed", export_id)
-        if partial.is_file():
-            partial.unlink()
+        _remove(partial)
         return _finish(
             sessions,
             export_id,
@@ -307,8 +387,16 @@ def build_export(
         error=note,
         done=progress.done,
         path=final,
-        filename=f"{xml_form_id}.zip",
+        filename=f"{xml_form_id}{suffix}",
+        cache_key=cache_key,
     )
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # e.g. its directory is not a directory: nothing was written there
+        pass
 
 
 def _finish(
@@ -320,15 +408,20 @@ def _finish(
     done: int | None = None,
     path: Path | None = None,
     filename: str | None = None,
+    cache_key: str | None = None,
 ) -> Export:
     with sessions() as session:
-        export = session.get(Export, export_id)
-        assert export is not None
+        export = get_export(session, export_id)[0]
+        if export.state == CANCELLED:  # cancelled while the last bytes were written: drop the file
+            if path is not None:
+                path.unlink(missing_ok=True)
+            return export
         export.state, export.error, export.finished_at = state, error, utcnow()
         if done is not None:
             export.progress_done = export.progress_total = done
         if path is not None:
             export.file_path, export.size, export.filename = str(path), path.stat().st_size, filename
+            export.cache_key = cache_key
         session.commit()
         return export
 

@@ -1,40 +1,96 @@
 """Reading processed rows for exports: keyset-paginated, short transactions, constant memory.
 
-Only current, processed, not deleted versions are read; repeat rows come per chunk of submissions."""
+Only current, processed, not deleted versions are read, narrowed by a RowFilter (review states, date
+range; other conditions such as areas are added in `filtered`, the one place every query passes
+through). Repeat rows and attachments come per chunk of submissions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+import orjson
+from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from exports.columns import value_kind
+from exports.media import MediaFile
 from server.core.models import Attachment, FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
 from server.core.models.submissions import FAILED, PROCESSED
 
-CHUNK = 1000  # rows read per query (keyset pagination: constant memory, short transactions)
-REPEAT_CHUNK = 200  # submissions whose repeat rows are read per query
+CHUNK = 2000  # rows read per query (keyset pagination: constant memory, short transactions)
+REPEAT_CHUNK = 500  # submissions whose repeat rows are read per query
 SessionFactory = Callable[[], Session]
+# JSON values are read as text and decoded with orjson: about 4× faster than the driver's json.loads
+# on the export's hot path (one document per row).
+_loads = orjson.loads
 # An extra SQL condition on Submission: the export creator's area (permissions.area_condition).
 Scope = ColumnElement[bool] | None
 
 
-def _current(query: Any, form_id: int, scope: Scope = None) -> Any:
-    query = query.where(
-        Submission.form_id == form_id,
-        Submission.deleted_at.is_(None),
-        SubmissionVersion.processing_state == PROCESSED,
+@dataclass(frozen=True)
+class RowFilter:
+    """Which submissions an export contains."""
+
+    form_id: int
+    review_states: tuple[str, ...] | None = None  # "received" means not reviewed yet (NULL)
+    submitted_from: date | None = None
+    submitted_to: date | None = None  # inclusive
+    # The creator's area (None: unlimited). Not part of as_json: it is a SQL condition, and the
+    # cache key carries the creator's view separately (jobs._creator_view).
+    scope: Scope = field(default=None, compare=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "review_states": list(self.review_states) if self.review_states is not None else None,
+            "submitted_from": self.submitted_from.isoformat() if self.submitted_from else None,
+            "submitted_to": self.submitted_to.isoformat() if self.submitted_to else None,
+        }
+
+
+def filtered(query: Any, flt: RowFilter, *, processed: bool = True) -> Any:
+    """`query` (already joined to Submission and its current SubmissionVersion) narrowed to the
+    export's submissions. Every export query goes through here."""
+    query = query.where(Submission.form_id == flt.form_id, Submission.deleted_at.is_(None))
+    if flt.scope is not None:
+        query = query.where(flt.scope)
+    if processed:
+        query = query.where(SubmissionVersion.processing_state == PROCESSED)
+    if flt.review_states is not None:
+        states = [s for s in flt.review_states if s != "received"]
+        condition: Any = Submission.review_state.in_(states)
+        if "received" in flt.review_states:
+            condition = or_(condition, Submission.review_state.is_(None), Submission.review_state == "received")
+        query = query.where(condition)
+    if flt.submitted_from is not None:
+        query = query.where(Submission.created_at >= datetime.combine(flt.submitted_from, time(), UTC))
+    if flt.submitted_to is not None:
+        end = datetime.combine(flt.submitted_to + timedelta(days=1), time(), UTC)
+        query = query.where(Submission.created_at < end)
+    return query
+
+
+def current_versions(flt: RowFilter) -> Select[Any]:
+    """(submission id, current version id) of the export's submissions, in submission order."""
+    query = select(Submission.id, SubmissionVersion.id).join(
+        SubmissionVersion, SubmissionVersion.id == Submission.current_version_id
     )
-    return query if scope is None else query.where(scope)
+    return filtered(query, flt).order_by(Submission.id)  # type: ignore[no-any-return]
 
 
-def main_rows(sessions: SessionFactory, form_id: int, scope: Scope = None) -> Iterator[dict[str, Any]]:
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[str, Any]]:
+    flt = flt if isinstance(flt, RowFilter) else RowFilter(flt)
     last = 0
     while True:
         with sessions() as session:
             rows = session.execute(
-                _current(
+                filtered(
                     select(
                         Submission.id,
                         Submission.created_at,
@@ -45,14 +101,13 @@ def main_rows(sessions: SessionFactory, form_id: int, scope: Scope = None) -> It
                         SubmissionVersion.instance_id,
                         SubmissionVersion.device_id,
                         FormVersion.version,
-                        Record.values,
+                        cast(Record.values, Text),
                     )
                     .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
                     .join(Record, Record.submission_version_id == SubmissionVersion.id)
                     .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
                     .outerjoin(User, User.id == Submission.submitter_id),
-                    form_id,
-                    scope,
+                    flt,
                 )
                 .where(Submission.id > last)
                 .order_by(Submission.id)
@@ -60,26 +115,28 @@ def main_rows(sessions: SessionFactory, form_id: int, scope: Scope = None) -> It
             ).all()
             if not rows:
                 return
-            version_ids = [r[5] for r in rows]
+            last_id = rows[-1][0]
             files = {
                 vid: (present, expected)
                 for vid, expected, present in session.execute(
                     select(Attachment.submission_version_id, func.count(), func.count(Attachment.blob_sha256))
-                    .where(Attachment.submission_version_id.in_(version_ids))
+                    .where(Attachment.submission_version_id.in_([r[5] for r in rows]))
                     .group_by(Attachment.submission_version_id)
                 )
             }
+            # Edits = versions beyond the first (only edited submissions come back).
             versions = dict(
                 session.execute(
                     select(SubmissionVersion.submission_id, func.count())
                     .where(SubmissionVersion.submission_id.in_([r[0] for r in rows]))
                     .group_by(SubmissionVersion.submission_id)
+                    .having(func.count() > 1)
                 ).all()
             )
         for sid, created, review, submitter, name, vid, iid, device, form_version, values in rows:
             present, expected = files.get(vid, (0, 0))
             yield {
-                "SubmissionDate": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "SubmissionDate": _iso(created),
                 "KEY": iid,
                 "SubmitterID": submitter,
                 "SubmitterName": name,
@@ -89,36 +146,41 @@ def main_rows(sessions: SessionFactory, form_id: int, scope: Scope = None) -> It
                 "DeviceID": device,
                 "Edits": versions.get(sid, 1) - 1,
                 "FormVersion": form_version,
-                "values": values,
+                "values": _loads(values) if values else {},
             }
-        last = rows[-1][0]
+        last = last_id
 
 
-def repeat_rows(
-    sessions: SessionFactory, form_id: int, repeat_path: str, scope: Scope = None
-) -> Iterator[dict[str, Any]]:
-    """Repeat rows in the main table's order, read per chunk of submissions (their current versions),
-    so every query is an index lookup however large the form grows."""
+def _chunks(sessions: SessionFactory, flt: RowFilter) -> Iterator[list[tuple[int, int]]]:
     last = 0
     while True:
         with sessions() as session:
-            chunk = session.execute(
-                _current(
-                    select(Submission.id, SubmissionVersion.id).join(
-                        SubmissionVersion, SubmissionVersion.id == Submission.current_version_id
-                    ),
-                    form_id,
-                    scope,
+            chunk = [
+                (sid, vid)
+                for sid, vid in session.execute(
+                    current_versions(flt).where(Submission.id > last).limit(REPEAT_CHUNK)
                 )
-                .where(Submission.id > last)
-                .order_by(Submission.id)
-                .limit(REPEAT_CHUNK)
-            ).all()
-            if not chunk:
-                return
-            by_version: dict[int, list[dict[str, Any]]] = {}
+            ]
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1][0]
+
+
+def repeat_rows(sessions: SessionFactory, flt: RowFilter | int, repeat_path: str) -> Iterator[dict[str, Any]]:
+    """Repeat rows in the main table's order, read per chunk of submissions (their current versions),
+    so every query is an index lookup however large the form grows."""
+    flt = flt if isinstance(flt, RowFilter) else RowFilter(flt)
+    for chunk in _chunks(sessions, flt):
+        by_version: dict[int, list[dict[str, Any]]] = {}
+        with sessions() as session:
             for vid, key, parent_key, values in session.execute(
-                select(RepeatRow.submission_version_id, RepeatRow.key, RepeatRow.parent_key, RepeatRow.values)
+                select(
+                    RepeatRow.submission_version_id,
+                    RepeatRow.key,
+                    RepeatRow.parent_key,
+                    cast(RepeatRow.values, Text),
+                )
                 .where(
                     RepeatRow.submission_version_id.in_([v for _, v in chunk]),
                     RepeatRow.repeat_path == repeat_path,
@@ -126,43 +188,136 @@ def repeat_rows(
                 .order_by(RepeatRow.submission_version_id, RepeatRow.ordinal)
             ):
                 by_version.setdefault(vid, []).append(
-                    {"KEY": key, "PARENT_KEY": parent_key, "values": values}
+                    {"KEY": key, "PARENT_KEY": parent_key, "values": _loads(values) if values else {}}
                 )
         for _sid, vid in chunk:
             yield from by_version.get(vid, ())
-        last = chunk[-1][0]
 
 
-def _repeat_query(query: Any, form_id: int, repeat_path: str, scope: Scope = None) -> Any:
-    return _current(
+def media_files(sessions: SessionFactory, flt: RowFilter, schema: dict[str, Any]) -> Iterator[MediaFile]:
+    """Attachments of the export's submissions, each linked to the question (and repeat row) whose
+    answer names it; in submission order."""
+    binary = [f for f in schema.get("fields", []) if value_kind(f) == "binary"]
+    main_paths = [f["path"] for f in binary if not f.get("repeat")]
+    repeat_paths = sorted({f["repeat"] for f in binary if f.get("repeat")})
+    for chunk in _chunks(sessions, flt):
+        version_ids = [v for _, v in chunk]
+        with sessions() as session:
+            attachments = session.execute(
+                select(
+                    Attachment.submission_version_id,
+                    SubmissionVersion.instance_id,
+                    Attachment.name,
+                    Attachment.blob_sha256,
+                    Attachment.size,
+                    Attachment.content_type,
+                )
+                .join(SubmissionVersion, SubmissionVersion.id == Attachment.submission_version_id)
+                .where(Attachment.submission_version_id.in_(version_ids))
+                .order_by(Attachment.submission_version_id, Attachment.name)
+            ).all()
+            where: dict[tuple[int, str], tuple[str, str]] = {}  # (version, file name) → (field, row key)
+            if main_paths:
+                for vid, values in session.execute(
+                    select(Record.submission_version_id, Record.values).where(
+                        Record.submission_version_id.in_(version_ids)
+                    )
+                ):
+                    for path in main_paths:
+                        if isinstance((values or {}).get(path), str):
+                            where.setdefault((vid, values[path]), (path, ""))
+            if repeat_paths:
+                repeat_fields = [f["path"] for f in binary if f.get("repeat")]
+                for vid, key, values in session.execute(
+                    select(RepeatRow.submission_version_id, RepeatRow.key, RepeatRow.values).where(
+                        RepeatRow.submission_version_id.in_(version_ids),
+                        RepeatRow.repeat_path.in_(repeat_paths),
+                    )
+                ):
+                    for path in repeat_fields:
+                        if isinstance((values or {}).get(path), str):
+                            where.setdefault((vid, values[path]), (path, key))
+        for vid, iid, name, sha, size, content_type in attachments:
+            field, row_key = where.get((vid, name), ("", ""))
+            yield MediaFile(iid, name, sha, size, content_type, field, row_key or iid)
+
+
+def _repeat_query(query: Any, flt: RowFilter, repeat_path: str) -> Any:
+    return filtered(
         query.join(SubmissionVersion, SubmissionVersion.id == RepeatRow.submission_version_id)
         .join(Submission, Submission.current_version_id == SubmissionVersion.id)
-        .where(RepeatRow.form_id == form_id, RepeatRow.repeat_path == repeat_path),
-        form_id,
-        scope,
+        .where(RepeatRow.form_id == flt.form_id, RepeatRow.repeat_path == repeat_path),
+        flt,
     )
 
 
-def count_rows(
-    sessions: SessionFactory, form_id: int, schema: dict[str, Any], scope: Scope = None
-) -> tuple[int, int]:
-    """(rows to write, current versions that failed processing and are left out)."""
+def table_counts(sessions: SessionFactory, flt: RowFilter, schema: dict[str, Any]) -> dict[str | None, int]:
+    """Rows per table (None: the main table, else the repeat path)."""
     with sessions() as session:
-        base = (
-            select(func.count())
-            .select_from(Submission)
-            .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-            .where(Submission.form_id == form_id, Submission.deleted_at.is_(None))
+        main = session.scalar(
+            filtered(
+                select(func.count())
+                .select_from(Submission)
+                .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id),
+                flt,
+            )
         )
-        if scope is not None:
-            base = base.where(scope)
-        total = session.scalar(base.where(SubmissionVersion.processing_state == PROCESSED)) or 0
-        failed = session.scalar(base.where(SubmissionVersion.processing_state == FAILED)) or 0
+        counts: dict[str | None, int] = {None: main or 0}
         for repeat in schema.get("repeats", []):
-            total += (
+            counts[repeat["path"]] = (
                 session.scalar(
-                    _repeat_query(select(func.count()).select_from(RepeatRow), form_id, repeat["path"], scope)
+                    _repeat_query(select(func.count()).select_from(RepeatRow), flt, repeat["path"])
                 )
                 or 0
             )
-    return total, failed
+    return counts
+
+
+def failed_count(sessions: SessionFactory, flt: RowFilter) -> int:
+    with sessions() as session:
+        query = filtered(
+            select(func.count())
+            .select_from(Submission)
+            .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id),
+            flt,
+            processed=False,
+        ).where(SubmissionVersion.processing_state == FAILED)
+        return session.scalar(query) or 0
+
+
+def count_rows(sessions: SessionFactory, form_id: int, schema: dict[str, Any]) -> tuple[int, int]:
+    """(rows to write, current versions that failed processing and are left out)."""
+    flt = RowFilter(form_id)
+    return sum(table_counts(sessions, flt, schema).values()), failed_count(sessions, flt)
+
+
+def data_version(session: Session, form_id: int) -> list[str]:
+    """What changes whenever the export's data would: counts and latest change times of the form's
+    submissions and versions (a new submission, an edit, a review, a deletion, a reprocessing)."""
+    sub = session.execute(
+        select(func.count(), func.max(Submission.updated_at), func.max(Submission.deleted_at)).where(
+            Submission.form_id == form_id
+        )
+    ).one()
+    ver = session.execute(
+        select(
+            func.count(),
+            func.max(SubmissionVersion.id),
+            func.max(SubmissionVersion.processed_at),
+            func.count().filter(SubmissionVersion.processing_state != PROCESSED),
+        ).where(SubmissionVersion.form_id == form_id)
+    ).one()
+    return [str(v) for v in (*sub, *ver)]
+
+
+def media_count(sessions: SessionFactory, flt: RowFilter) -> int:
+    """Attachments (received or expected) of the export's submissions."""
+    with sessions() as session:
+        query = filtered(
+            select(func.count())
+            .select_from(Attachment)
+            .join(SubmissionVersion, SubmissionVersion.id == Attachment.submission_version_id)
+            .join(Submission, Submission.current_version_id == SubmissionVersion.id),
+            flt,
+        )
+        return session.scalar(query) or 0

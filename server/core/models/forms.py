@@ -18,6 +18,8 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # HMAC key for pseudonymised exports (PDPA): made on first use, never exported or shown.
+    pseudonym_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     forms: Mapped[list[Form]] = relationship(back_populates="project")

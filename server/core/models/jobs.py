@@ -14,6 +14,7 @@ QUEUED = "queued"
 RUNNING = "running"
 DONE = "done"
 EXPORT_FAILED = "failed"
+CANCELLED = "cancelled"
 
 
 class Export(Base):
@@ -28,6 +29,8 @@ class Export(Base):
     state: Mapped[str] = mapped_column(String(16), default=QUEUED)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    # sha256 of (form, format, options, data version): an equal key finds a finished file to reuse.
+    cache_key: Mapped[str | None] = mapped_column(String(64), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     file_path: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int | None] = mapped_column(BigInteger)

@@ -96,6 +96,9 @@ def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+NUMERIC_FILTERS = frozenset({"submitterId"})
+
+
 def filter_from_params(params: Mapping[str, Any]) -> SubmissionFilter:
     """A filter from request parameters (the API's and the web pages' query strings): since, until
     (ISO dates or date-times), submitterId, reviewState (repeated or comma-separated), flag,
@@ -106,6 +109,8 @@ def filter_from_params(params: Mapping[str, Any]) -> SubmissionFilter:
         value = params.get(name)
         if value is None:
             return []
+        if name in NUMERIC_FILTERS and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # a JSON filter may give an id as a number
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
             raise BadRequest(f"{name} ต้องเป็นข้อความ / {name} must be text.", field=name)

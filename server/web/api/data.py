@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from server.core.accounts import permissions
-from server.core.exports import jobs
+from server.core.exports import access, formats, jobs
 from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
-from server.core.ground.errors import NotFound
+from server.core.ground.errors import BadRequest
 from server.core.models import Export, Form, User
 from server.core.review import listing, reading
 from server.core.submissions import queries
@@ -67,7 +67,13 @@ def export_json(export: Export, form: Form) -> dict[str, Any]:
         "format": export.format,
         "options": export.options,
         "state": export.state,
-        "progress": {"done": export.progress_done, "total": export.progress_total},
+        "progress": {
+            "done": export.progress_done,
+            "total": export.progress_total,
+            "percent": round(100 * export.progress_done / export.progress_total, 1)
+            if export.progress_total
+            else (100.0 if export.state == "done" else 0.0),
+        },
         "createdAt": iso(export.created_at),
         "startedAt": iso(export.started_at),
         "finishedAt": iso(export.finished_at),
@@ -148,39 +154,40 @@ def start_export(project_id: int, xml_form_id: str) -> tuple[Response, int]:
     permissions.require(db(), user, "export.create", project_id)
     form = publishing.get_form(db(), project_id, xml_form_id)
     body = json_body()
-    options = body.get("options") or {}
-    export = jobs.request_export(db(), form, str(body.get("format", "csv")), options, user)
+    fmt = body.get("format", "csv")
+    if not isinstance(fmt, str):
+        raise BadRequest("format ต้องเป็นข้อความ / 'format' must be a string.", formats=list(jobs.FORMATS))
+    export = jobs.request_export(db(), form, fmt, body.get("options"), user)
     db().commit()
-    services().tasks.send(BUILD_EXPORT, export.id)  # after commit: the row is the outbox
+    if export.state == "queued":  # an identical earlier export's file comes back finished at once
+        services().tasks.send(BUILD_EXPORT, export.id)  # after commit: the row is the outbox
     return jsonify(export_json(export, form)), 202
 
 
-def _readable_export(export_id: int) -> tuple[Export, Form]:
-    """An export the caller may read. Someone who could not read it gets 403 whether it exists or not,
-    so export ids cannot be probed; only users who may read every project's exports see a 404. Past
-    that, the core's rule applies (an area-limited user reads only the exports he made)."""
+@bp.delete("/exports/<int:export_id>")
+@bp.post("/exports/<int:export_id>/cancel")
+def cancel_export(export_id: int) -> Response:
     user = api_user()
-    try:
-        jobs.get_export(db(), export_id)
-    except NotFound:
-        permissions.require(db(), user, "export.read", None)
-        raise
-    return jobs.readable_export(db(), user, export_id)
+    export, form = access.readable_export(db(), user, export_id)  # another's export: 404 when area-limited
+    permissions.require(db(), user, "export.create", form.project_id)
+    jobs.cancel_export(db(), export, user)
+    db().commit()
+    return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>")
 def get_export(export_id: int) -> Response:
-    export, form = _readable_export(export_id)
+    export, form = access.readable_export(db(), api_user(), export_id)
     return jsonify(export_json(export, form))
 
 
 @bp.get("/exports/<int:export_id>/download")
 def download_export(export_id: int) -> Response:
-    export, form = _readable_export(export_id)
+    export, form = access.readable_export(db(), api_user(), export_id)
     path = jobs.export_file(export)
     return send_file(
         path,
-        mimetype="application/zip",
+        mimetype=formats.media_type(export),
         as_attachment=True,
         download_name=export.filename or f"{form.xml_form_id}.zip",
     )

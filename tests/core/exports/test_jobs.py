@@ -139,7 +139,7 @@ def test_bad_requests_and_not_ready_downloads(services: Services, project: Proje
         form = session.get(Form, form_id)
         assert form is not None
         with pytest.raises(BadRequest):
-            jobs.request_export(session, form, "xlsx")
+            jobs.request_export(session, form, "pdf")
         with pytest.raises(BadRequest):
             jobs.request_export(session, form, "csv", {"labels": "fr"})
         with pytest.raises(BadRequest):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 from flask.testing import FlaskClient
 
@@ -166,6 +167,19 @@ def test_an_area_supervisor_sees_reviews_and_exports_only_his_district(api: Api)
     build_export_job(api.services, full.get_json()["id"])
     for suffix in ("", "/download"):
         assert api.client.get(f"/v1/exports/{full.get_json()['id']}{suffix}", headers=area).status_code == 404
+    # Nor to cancel; an XLSX of his own holds his district only, and is not the manager's file.
+    queued = api.client.post(api.base() + "/exports", json={"format": "xlsx"}, headers=api.headers["manager"])
+    assert api.client.delete(f"/v1/exports/{queued.get_json()['id']}", headers=area).status_code == 404
+    assert api.client.post(f"/v1/exports/{queued.get_json()['id']}/cancel", headers=area).status_code == 404
+    build_export_job(api.services, queued.get_json()["id"])
+    mine = api.client.post(api.base() + "/exports", json={"format": "xlsx"}, headers=area)
+    assert mine.get_json()["state"] == "queued"  # the manager's identical XLSX is not reused for him
+    build_export_job(api.services, mine.get_json()["id"])
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(api.client.get(f"/v1/exports/{mine.get_json()['id']}/download", headers=area).data)
+    ).worksheets[0]
+    cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row}
+    assert "uuid:pn" in cells and "uuid:du" not in cells
     assert (
         api.client.get(f"/v1/exports/{full.get_json()['id']}", headers=api.headers["viewer"]).status_code
         == 200

@@ -10,13 +10,14 @@ import zipfile
 from collections.abc import Callable
 from io import BytesIO
 
+import openpyxl
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server.core.ground.broker import BUILD_EXPORT, PROCESS_PENDING
 from server.core.ground.services import Services
-from server.core.models import AuditEvent, Submission, User
+from server.core.models import AuditEvent, Export, Submission, User
 from tests.helpers import FIXTURES
 from tests.live.submissions import kitchen_sink_xml
 from tests.web.openrosa.test_submission import multipart
@@ -193,6 +194,63 @@ def test_export_page_starts_shows_progress_and_downloads_the_zip(
     assert "'=1+1" in main and "บ้านเลขที่" in main  # formula-safe cell, Thai headers
     listing = admin_ui.get(page).get_data(as_text=True)
     assert "admin" in listing and f"/ui/exports/{export_id}/download" in listing
+
+
+def test_export_page_offers_every_format_and_builds_an_xlsx_with_its_options(
+    admin_ui: FlaskClient, client: FlaskClient, collector: User, services: Services
+) -> None:
+    submit(client, services, collector.collect_token or "", house_no="12/3", files=[])
+    page = "/ui/projects/1/forms/kitchen_sink/exports"
+    form = admin_ui.get(page).get_data(as_text=True)
+    for fmt in ("csv", "xlsx", "sav", "dta", "geojson", "kml", "media"):
+        assert f'<option value="{fmt}">' in form
+    assert 'value="split"' in form and 'name="review_state"' in form and 'name="submitted_from"' in form
+    assert 'value="pseudonymise"' in form and 'value="include"' in form  # an admin may read sensitive fields
+    bad = post(admin_ui, page, {"format": "xlsx", "submitted_from": "2026-13-45"}, page=page)
+    assert bad.status_code == 400 and "submitted_from" in bad.get_data(as_text=True)
+    assert not [t for t in services.tasks.sent if t[0] == BUILD_EXPORT]  # type: ignore[attr-defined]
+    started = post(admin_ui, page, {"format": "xlsx", "labels": "en", "multiple": "split",
+                                    "review_state": ["received", "approved"], "submitted_from": "2020-01-01"},
+                   page=page)
+    assert started.status_code == 302
+    (_task, args), = [t for t in services.tasks.sent if t[0] == BUILD_EXPORT]  # type: ignore[attr-defined]
+    build_export_job(services, int(args[0]))
+    download = admin_ui.get(f"/ui/exports/{int(args[0])}/download")
+    assert download.status_code == 200
+    assert download.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    book = openpyxl.load_workbook(io.BytesIO(download.data), read_only=True)
+    cells = {str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row}
+    assert "12/3" in cells and "House number" in cells  # English labels, the answer as text
+    with services.db.session() as session:
+        export = session.get(Export, int(args[0]))
+        assert export is not None and export.format == "xlsx"
+        assert export.options["multiple"] == "split" and export.options["review_states"] == ["received", "approved"]
+
+
+def test_an_export_can_be_cancelled_from_the_page(
+    admin_ui: FlaskClient, client: FlaskClient, collector: User, services: Services
+) -> None:
+    submit(client, services, collector.collect_token or "", files=[])
+    page = "/ui/projects/1/forms/kitchen_sink/exports"
+    started = post(admin_ui, page, {"format": "geojson"}, page=page)
+    export_id = int(re.search(r"started=(\d+)", started.headers["Location"]).group(1))  # type: ignore[union-attr]
+    fragment = admin_ui.get(f"/ui/exports/{export_id}/progress").get_data(as_text=True)
+    assert f'action="/ui/exports/{export_id}/cancel"' in fragment
+    cancelled = post(admin_ui, f"/ui/exports/{export_id}/cancel", page=page)
+    assert cancelled.status_code == 302
+    build_export_job(services, export_id)  # the worker leaves a cancelled export alone
+    fragment = admin_ui.get(f"/ui/exports/{export_id}/progress").get_data(as_text=True)
+    assert "ยกเลิกแล้ว" in fragment and "hx-get" not in fragment and "ดาวน์โหลด" not in fragment
+    assert admin_ui.get(f"/ui/exports/{export_id}/download").status_code == 409
+
+
+def test_a_viewer_is_not_offered_sensitive_answers_in_exports(
+    admin_ui: FlaskClient, make_user: Callable[..., User], signed_in: Callable[..., FlaskClient]
+) -> None:
+    make_user("viewer", "viewer")
+    form = signed_in("viewer").get("/ui/projects/1/forms/kitchen_sink/exports").get_data(as_text=True)
+    assert 'value="mask"' in form and 'value="omit"' in form
+    assert 'value="include"' not in form and 'value="pseudonymise"' not in form
 
 
 def test_answers_and_attachment_names_render_as_text(
