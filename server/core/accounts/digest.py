@@ -1,11 +1,14 @@
 """HTTP Digest authentication (RFC 7616/2617, MD5, qop=auth) as ODK Collect's okhttp-digest speaks it.
 
-Nonces are stateless: a timestamp signed with the secret key, so any web process can check them."""
+Nonces are stateless: a timestamp and a random part signed with the secret key, so any web process can
+check them. The random part keeps two phones challenged in the same second from sharing a nonce (their
+nonce counts would collide in the replay guard and one would be refused)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 
 NONCE_LIFETIME_SECONDS = 300
@@ -15,19 +18,23 @@ def _md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+def _sign(secret: str, stamp: str, salt: str) -> str:
+    return hmac.new(secret.encode(), f"{stamp}.{salt}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def make_nonce(secret: str, now: float | None = None) -> str:
     stamp = str(int(now if now is not None else time.time()))
-    sig = hmac.new(secret.encode(), stamp.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{stamp}.{sig}"
+    salt = secrets.token_hex(8)
+    return f"{stamp}.{salt}.{_sign(secret, stamp, salt)}"
 
 
 def nonce_state(secret: str, nonce: str, now: float | None = None) -> str:
     """'ok', 'stale' (well signed but expired: the client retries without asking the user) or 'bad'."""
-    stamp, _, sig = nonce.partition(".")
-    if not stamp.isdigit():
+    parts = nonce.split(".")
+    if len(parts) != 3 or not parts[0].isdigit():
         return "bad"
-    expected = hmac.new(secret.encode(), stamp.encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(expected, sig):
+    stamp, salt, sig = parts
+    if not hmac.compare_digest(_sign(secret, stamp, salt), sig):
         return "bad"
     age = (now if now is not None else time.time()) - int(stamp)
     return "ok" if 0 <= age <= NONCE_LIFETIME_SECONDS else "stale"

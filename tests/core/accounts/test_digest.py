@@ -23,6 +23,9 @@ def test_nonce_is_accepted_fresh_stale_later_and_rejected_when_forged() -> None:
     assert digest.nonce_state("k", nonce, now=1000 + digest.NONCE_LIFETIME_SECONDS + 1) == "stale"
     assert digest.nonce_state("other-key", nonce, now=1010) == "bad"
     assert digest.nonce_state("k", "garbage", now=1010) == "bad"
+    stamp, salt, sig = nonce.split(".")
+    assert digest.nonce_state("k", f"{stamp}.{salt}0.{sig}", now=1010) == "bad"  # the random part is signed
+    assert digest.make_nonce("k", now=1000) != nonce  # same second, another nonce
 
 
 def test_authorization_header_parsing_handles_quotes_and_bare_values() -> None:

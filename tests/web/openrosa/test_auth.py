@@ -61,6 +61,15 @@ def test_no_credentials_gives_a_digest_challenge_and_a_digest_answer_gets_in(
     assert third.status_code == 204
 
 
+def test_two_phones_challenged_in_the_same_second_both_get_in(client: FlaskClient, collector) -> None:
+    # Each phone counts nc from 1 on its own nonce; a shared nonce would make the second look like a replay.
+    challenges = [client.head(URI).headers["WWW-Authenticate"] for _ in range(2)]
+    assert challenges[0] != challenges[1]
+    for challenge in challenges:
+        auth = digest_authorization(challenge, "HEAD", URI, "somchai", PASSWORD)
+        assert client.head(URI, headers={"Authorization": auth}).status_code == 204
+
+
 def test_wrong_digest_password_is_refused_with_a_new_challenge(client: FlaskClient, collector) -> None:
     challenge = client.head(URI).headers["WWW-Authenticate"]
     resp = client.head(
