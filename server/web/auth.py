@@ -71,11 +71,15 @@ def _digest_user() -> Principal | None:
 def _refuse_replay(params: dict[str, str]) -> None:
     """A correct Digest answer whose nonce count was already used is a replayed request: challenge anew.
 
-    Recorded in its own short transaction, so uses by GET requests (which commit nothing) count too."""
+    Recorded in its own short transaction, so uses by GET requests (which commit nothing) count too.
+    Once per request: a request run again after stale lookups has already used its count."""
+    if g.get("digest_nc_used"):
+        return
     nc = digest_nonces.parse_nc(params.get("nc"))
     if nc is not None:
         with services().db.session() as session:
             if digest_nonces.use_nonce(session, params["nonce"], nc):
+                g.digest_nc_used = True
                 return
     g.digest_stale = True  # a fresh nonce: a real client answers it without asking for the password
     raise Unauthenticated(_NEED_LOGIN)

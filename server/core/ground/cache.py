@@ -4,7 +4,12 @@ kept correct across many web processes by one database counter, the cache epoch.
 Any flush that touches a watched model raises the epoch in the same transaction, so the change and the
 new epoch become visible together. Each transaction that uses the cache reads the epoch once (one
 indexed single-row SELECT) and drops everything cached under an older value: a closed form or a
-deactivated collector is refused by every process from its next request on."""
+deactivated collector is refused by every process from its next request on.
+
+Submission intake on PostgreSQL defers that SELECT: its insert statement reads the epoch too, and
+`confirm` compares it with the epoch the cached values were used under before anything commits; on a
+difference the request is refused with StaleLookups and its caller runs it again with fresh lookups.
+One round trip less on the busiest path, with the same guarantee."""
 
 from __future__ import annotations
 
@@ -25,6 +30,12 @@ WATCHED: tuple[type[Any], ...] = (User, RoleGrant, Project, Form, FormVersion)
 MAX_ENTRIES = 20_000  # a bound, not a tuning knob: the cache is cleared when it is reached
 _CHECKED = "chumchon.cache_checked"
 _BUMPED = "chumchon.cache_bumped"
+_DEFER = "chumchon.cache_defer"
+_DEFERRED_EPOCH = "chumchon.cache_deferred_epoch"
+
+
+class StaleLookups(Exception):
+    """Cached lookups used under a deferred check turned out older than the database's epoch."""
 
 
 class LookupCache:
@@ -40,12 +51,39 @@ class LookupCache:
         transaction = session.get_transaction()
         if transaction is not None and session.info.get(_CHECKED) is transaction:
             return
-        epoch = int(session.scalar(select(CacheEpoch.value).where(CacheEpoch.id == CACHE_EPOCH_ID)) or 0)
+        if session.info.get(_DEFER) and self._epoch is not None:
+            # Checked later by confirm(), before the session commits; the oldest epoch used counts.
+            session.info.setdefault(_DEFERRED_EPOCH, self._epoch)
+            session.info[_CHECKED] = session.get_transaction()
+            return
+        epoch = self._read_epoch(session)
         with self._lock:
             if epoch != self._epoch:
                 self._values.clear()
                 self._epoch = epoch
         session.info[_CHECKED] = session.get_transaction()
+
+    @staticmethod
+    def _read_epoch(session: Session) -> int:
+        return int(session.scalar(select(CacheEpoch.value).where(CacheEpoch.id == CACHE_EPOCH_ID)) or 0)
+
+    def defer(self, session: Session) -> None:
+        """Let this session use cached values without reading the epoch first. Its user must call
+        confirm() before committing (the cheapest: with the epoch its own statement read)."""
+        session.info[_DEFER] = True
+
+    def confirm(self, session: Session, epoch: int | None = None) -> None:
+        """End a deferred check: raise StaleLookups (after dropping the cache) if values were used under
+        an epoch older than `epoch`, or than the database's when it is not given. No-op otherwise."""
+        session.info.pop(_DEFER, None)
+        used = session.info.pop(_DEFERRED_EPOCH, None)
+        if used is None:
+            return
+        current = self._read_epoch(session) if epoch is None else epoch
+        if current != used:
+            self.clear()
+            session.info.pop(_CHECKED, None)
+            raise StaleLookups(f"lookups read under epoch {used}, the database is at {current}")
 
     def get(self, session: Session, key: tuple[Any, ...], load: Callable[[Session], T | None]) -> T | None:
         """The cached value for key, or load(session) (cached unless it is None)."""

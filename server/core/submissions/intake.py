@@ -215,7 +215,7 @@ def _accept_once(
             return _resubmission(session, blobs, existing, parsed, xml, files, is_incomplete)
     if parsed.deprecated_id is None:
         return _accept_new(
-            session, blobs, form, form_version, parsed, xml, files,
+            session, blobs, cache, form, form_version, parsed, xml, files,
             user=user, device_id=device_id, user_agent=user_agent, is_incomplete=is_incomplete,
         )
 
@@ -286,6 +286,7 @@ def _accept_once(
 def _accept_new(
     session: Session,
     blobs: BlobStore,
+    cache: LookupCache,
     form: FormInfo,
     form_version: FormVersionInfo,
     parsed: SubmissionXml,
@@ -312,6 +313,8 @@ def _accept_new(
         device_id=device_id,
         user_agent=user_agent,
     )
+    if rows.epoch is not None:
+        cache.confirm(session, rows.epoch)  # a deferred lookup check, answered by the insert itself
     return IntakeResult(
         status=201,
         message=_success_message(created=True, missing=rows.missing, is_incomplete=is_incomplete),
@@ -403,7 +406,8 @@ def accept_submission(
 
     The raw XML goes into the row; attachment blobs are written (and fsynced) before the commit: they
     are content-addressed, so an orphan is harmless. `cache` is the process's lookup cache (a private
-    one when not given: correct, just not shared)."""
+    one when not given: correct, just not shared). If the caller deferred the cache's check
+    (LookupCache.defer), StaleLookups means nothing was written and the request is to be run again."""
     cache = cache if cache is not None else LookupCache()
     permissions.require(session, user, "submission.create", project_id)
     for name, _type, _content in files:
@@ -413,7 +417,7 @@ def accept_submission(
     )
     for attempt in (1, 2):
         try:
-            return _accept_once(
+            result = _accept_once(
                 session,
                 blobs,
                 cache,
@@ -427,6 +431,8 @@ def accept_submission(
                 is_incomplete=is_incomplete,
                 optimistic=attempt == 1,
             )
+            cache.confirm(session)  # a deferred check that the path taken did not answer (no-op otherwise)
+            return result
         except IntegrityError as exc:
             if attempt == 2:
                 raise Conflict(

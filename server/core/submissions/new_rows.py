@@ -1,6 +1,10 @@
 """The rows of a brand-new submission, written on intake's hot path with statements built once:
 submission, version (raw XML in the row), current-version link, attachments. No ORM unit of work —
-measured, statement construction and flushing cost more CPU than the database round trips."""
+measured, statement construction and flushing cost more CPU than the database round trips.
+
+On PostgreSQL the submission, its version and the current-version link are one statement (the version
+id is drawn from its sequence first, so both rows can name each other; the foreign keys are checked at
+the end of the statement), which also reads the cache epoch for the lookup cache's deferred check."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import IO, BinaryIO, cast
 from sqlalchemy import Connection, Table, bindparam, insert, update
 
 from server.core.ground.storage import BlobStore
-from server.core.models import Attachment, Submission, SubmissionVersion, utcnow
+from server.core.models import CACHE_EPOCH_ID, Attachment, Submission, SubmissionVersion, utcnow
 from server.core.models.submissions import RECEIVED
 from server.core.submissions.xmlsafe import SubmissionXml
 
@@ -26,12 +30,33 @@ _SET_CURRENT_VERSION = (
 )
 
 
+_VERSION_VALUES = (
+    "form_id, form_version_id, instance_id, deprecated_id, instance_name, current, xml, xml_sha256, "
+    "xml_size, device_id, user_agent, submitter_id, received_at, processing_state, processing_attempts"
+)
+_PG_INSERT_BOTH = f"""
+WITH ids AS (SELECT nextval(pg_get_serial_sequence('submission_version', 'id')) AS vid),
+s AS (
+    INSERT INTO submission (form_id, instance_id, submitter_id, created_at, updated_at, current_version_id)
+    SELECT %(form_id)s, %(instance_id)s, %(submitter_id)s, %(received_at)s, %(received_at)s, ids.vid
+    FROM ids RETURNING id
+),
+v AS (
+    INSERT INTO submission_version (id, submission_id, {_VERSION_VALUES})
+    SELECT ids.vid, s.id, {", ".join(f"%({c})s" for c in _VERSION_VALUES.split(", "))}
+    FROM ids, s RETURNING id
+)
+SELECT s.id, v.id, (SELECT value FROM cache_epoch WHERE id = %(epoch_id)s) FROM s, v
+"""
+
+
 @dataclass(frozen=True)
 class NewRows:
     submission_id: int
     version_id: int
     stored: list[str]  # attachments received in this request
     missing: list[str]  # attachments the XML names that have not arrived
+    epoch: int | None = None  # the cache epoch the insert saw (PostgreSQL only)
 
 
 def insert_new_submission(
@@ -51,35 +76,37 @@ def insert_new_submission(
     """Insert in the caller's transaction; attachment blobs are written (fsynced) before it commits.
     Files that no field references are not kept (as ODK Central)."""
     now = utcnow()
-    submission_id = conn.execute(
-        _INSERT_SUBMISSION,
-        {"form_id": form_id, "instance_id": parsed.instance_id, "submitter_id": submitter_id,
-         "created_at": now, "updated_at": now},
-    ).scalar_one()
-    version_id = conn.execute(
-        _INSERT_VERSION,
-        {
-            "submission_id": submission_id,
-            "form_id": form_id,
-            "form_version_id": form_version_id,
-            "instance_id": parsed.instance_id,
-            "deprecated_id": None,
-            "instance_name": parsed.instance_name,
-            "current": True,
-            # The raw XML is committed in the row itself: one durable write (the database's commit)
-            # instead of a file, its fsync and its directory's fsync per submission.
-            "xml": xml,
-            "xml_sha256": hashlib.sha256(xml).hexdigest(),
-            "xml_size": len(xml),
-            "device_id": (device_id or None) and device_id[:255],
-            "user_agent": (user_agent or None) and user_agent[:255],
-            "submitter_id": submitter_id,
-            "received_at": now,
-            "processing_state": RECEIVED,
-            "processing_attempts": 0,
-        },
-    ).scalar_one()
-    conn.execute(_SET_CURRENT_VERSION, {"sid": submission_id, "vid": version_id})
+    version = {
+        "form_id": form_id,
+        "form_version_id": form_version_id,
+        "instance_id": parsed.instance_id,
+        "deprecated_id": None,
+        "instance_name": parsed.instance_name,
+        "current": True,
+        # The raw XML is committed in the row itself: one durable write (the database's commit)
+        # instead of a file, its fsync and its directory's fsync per submission.
+        "xml": xml,
+        "xml_sha256": hashlib.sha256(xml).hexdigest(),
+        "xml_size": len(xml),
+        "device_id": (device_id or None) and device_id[:255],
+        "user_agent": (user_agent or None) and user_agent[:255],
+        "submitter_id": submitter_id,
+        "received_at": now,
+        "processing_state": RECEIVED,
+        "processing_attempts": 0,
+    }
+    epoch: int | None = None
+    if conn.dialect.name == "postgresql":
+        ids = conn.exec_driver_sql(_PG_INSERT_BOTH, {**version, "epoch_id": CACHE_EPOCH_ID}).one()
+        submission_id, version_id, epoch = int(ids[0]), int(ids[1]), int(ids[2] or 0)
+    else:
+        submission_id = conn.execute(
+            _INSERT_SUBMISSION,
+            {"form_id": form_id, "instance_id": parsed.instance_id, "submitter_id": submitter_id,
+             "created_at": now, "updated_at": now},
+        ).scalar_one()
+        version_id = conn.execute(_INSERT_VERSION, {"submission_id": submission_id, **version}).scalar_one()
+        conn.execute(_SET_CURRENT_VERSION, {"sid": submission_id, "vid": version_id})
     rows: dict[str, dict[str, object]] = {
         name: {"submission_version_id": version_id, "name": name, "blob_sha256": None, "size": None,
                "content_type": None, "received_at": None}
@@ -97,4 +124,4 @@ def insert_new_submission(
     if rows:
         conn.execute(_INSERT_ATTACHMENTS, list(rows.values()))
     missing = [name for name, row in rows.items() if row["blob_sha256"] is None]
-    return NewRows(int(submission_id), int(version_id), stored, missing)
+    return NewRows(int(submission_id), int(version_id), stored, missing, epoch)

@@ -14,10 +14,12 @@ from server.core.forms import publishing
 from server.core.ground.broker import RecordingSender
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
-from server.core.models import Form, User
+from server.core.models import Form, SubmissionVersion, User
 from server.web.app import create_app
 from tests.core.submissions.test_intake import add_form
-from tests.web.openrosa.test_submission import post, submission_xml
+from tests.helpers import PASSWORD
+from tests.web.openrosa.test_auth import digest_authorization
+from tests.web.openrosa.test_submission import multipart, post, submission_xml
 
 
 @pytest.fixture
@@ -60,6 +62,8 @@ def test_a_collector_deactivated_elsewhere_is_refused_at_once(app, other_app, se
     refused = post(b, url, submission_xml("uuid:2", photo=None))
     assert refused.status_code == 403
     assert "ใช้ไม่ได้แล้ว" in refused.get_data(as_text=True)
+    with services.db.session() as session:  # the refused request left nothing behind
+        assert session.scalars(select(SubmissionVersion.instance_id)).all() == ["uuid:1"]
 
 
 def test_a_version_published_elsewhere_is_accepted_at_once(app, other_app, services, collector) -> None:
@@ -72,3 +76,25 @@ def test_a_version_published_elsewhere_is_accepted_at_once(app, other_app, servi
     with services.db.session() as session:
         add_form(session, 1, version="2")
     assert post(b, url, submission_xml("uuid:3", photo=None, version="2")).status_code == 201
+
+
+def test_a_digest_submission_whose_lookups_went_stale_is_still_accepted(app, other_app, services, collector) -> None:
+    # On PostgreSQL the insert finds the epoch moved, and the request runs again with fresh lookups;
+    # its Digest nonce count was used once only, so the second run is not taken for a replay.
+    with services.db.session() as session:
+        add_form(session, 1)
+    url = "/projects/1/submission"
+    b = other_app.test_client()
+    challenge = b.head(url).headers["WWW-Authenticate"]
+
+    def send(instance: str, nc: int):
+        body, content_type = multipart(submission_xml(instance, photo=None), [])
+        auth = digest_authorization(challenge, "POST", url, "somchai", PASSWORD, nc)
+        return b.post(url, data=body, content_type=content_type, headers={"Authorization": auth})
+
+    assert send("uuid:1", 1).status_code == 201  # b's cache is warm
+    with services.db.session() as session:
+        add_form(session, 1, version="2")  # any watched change moves the epoch
+    assert send("uuid:2", 2).status_code == 201
+    with services.db.session() as session:
+        assert sorted(session.scalars(select(SubmissionVersion.instance_id))) == ["uuid:1", "uuid:2"]
