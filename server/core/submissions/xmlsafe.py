@@ -55,7 +55,8 @@ def local_name(element: etree._Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):  # comments, processing instructions, entity references
         return ""
-    return str(etree.QName(tag).localname)
+    # "{namespace}name" → "name" (as etree.QName(tag).localname, without building an object per node)
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
 
 
 def _children(element: etree._Element, name: str) -> list[etree._Element]:
