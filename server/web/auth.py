@@ -71,16 +71,21 @@ def _digest_user() -> Principal | None:
 def _refuse_replay(params: dict[str, str]) -> None:
     """A correct Digest answer whose nonce count was already used is a replayed request: challenge anew.
 
-    Recorded in its own short transaction, so uses by GET requests (which commit nothing) count too.
-    Once per request: a request run again after stale lookups has already used its count."""
+    A submission records the count in its own transaction (it commits with the submission, or not at
+    all: replaying a request that stored nothing gains nothing); other requests record it in a short
+    transaction of its own, since a GET commits nothing. Once per request."""
     if g.get("digest_nc_used"):
         return
     nc = digest_nonces.parse_nc(params.get("nc"))
     if nc is not None:
-        with services().db.session() as session:
-            if digest_nonces.use_nonce(session, params["nonce"], nc):
-                g.digest_nc_used = True
-                return
+        if request.method == "POST":
+            if digest_nonces.use_nonce(db(), params["nonce"], nc):
+                return  # a re-run after a rollback records it again
+        else:
+            with services().db.session() as session:
+                if digest_nonces.use_nonce(session, params["nonce"], nc):
+                    g.digest_nc_used = True
+                    return
     g.digest_stale = True  # a fresh nonce: a real client answers it without asking for the password
     raise Unauthenticated(_NEED_LOGIN)
 

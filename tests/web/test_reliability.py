@@ -16,7 +16,9 @@ from server.core.ground.services import build_services
 from server.core.ground.settings import load_settings
 from server.web.app import create_app
 from tests.helpers import PASSWORD
+from tests.core.submissions.test_intake import add_form
 from tests.web.openrosa.test_auth import digest_authorization
+from tests.web.openrosa.test_submission import multipart, rows, submission_xml
 
 
 def _closed_port() -> int:
@@ -100,6 +102,20 @@ def test_a_replayed_digest_request_gets_a_new_challenge(client: FlaskClient, col
     # Collect's next request on the same nonce counts up, and goes through; going back does not.
     assert client.get(URI, headers={"Authorization": digest_authorization(challenge, "GET", URI, "somchai", PASSWORD, nc=2)}).status_code == 200
     assert client.get(URI, headers={"Authorization": digest_authorization(challenge, "GET", URI, "somchai", PASSWORD, nc=1)}).status_code == 401
+
+
+def test_a_replayed_digest_submission_is_refused_and_stores_nothing(client: FlaskClient, collector, services) -> None:
+    # A submission records its nonce count in its own transaction: the replay still finds it used.
+    with services.db.session() as session:
+        add_form(session, 1)
+    url = "/projects/1/submission"
+    challenge = client.head(url).headers["WWW-Authenticate"]
+    auth = digest_authorization(challenge, "POST", url, "somchai", PASSWORD, nc=1)
+    for instance, expected in (("uuid:1", 201), ("uuid:2", 401)):
+        body, content_type = multipart(submission_xml(instance, photo=None), [])
+        answer = client.post(url, data=body, content_type=content_type, headers={"Authorization": auth})
+        assert answer.status_code == expected
+    assert rows(services)[:2] == (1, 1)
 
 
 BROKEN = b"""
