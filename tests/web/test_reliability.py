@@ -15,8 +15,8 @@ from server.core.ground.broker import RecordingSender
 from server.core.ground.services import build_services
 from server.core.ground.settings import load_settings
 from server.web.app import create_app
-from tests.helpers import PASSWORD
 from tests.core.submissions.test_intake import add_form
+from tests.helpers import PASSWORD
 from tests.web.openrosa.test_auth import digest_authorization
 from tests.web.openrosa.test_submission import multipart, rows, submission_xml
 
