@@ -25,6 +25,8 @@ from server.core.models import Base, Project, User
 from server.web.app import create_app
 from tests.helpers import PASSWORD, bearer_for
 
+pytest_plugins = ["tests.s3"]  # the local S3-compatible server fixture (s3_server)
+
 PG_URL = os.environ.get("CHUMCHON_TEST_DATABASE_URL", "").strip()
 
 

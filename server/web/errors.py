@@ -11,7 +11,7 @@ from flask import Flask, Response, jsonify, request, url_for
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from server.core.ground.errors import ChumchonError, Unauthenticated
+from server.core.ground.errors import ChumchonError, Unauthenticated, Unavailable
 from server.web.auth import add_challenge
 from server.web.openrosa.responses import message_response
 from server.web.ui import is_ui_request, ui_problem
@@ -85,7 +85,11 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(err: ChumchonError) -> Response:
         if isinstance(err, Unauthenticated):
             return problem(401, err.code, err.message)
-        return problem(err.status, err.code, err.message, dict(err.details))
+        resp = problem(err.status, err.code, err.message, dict(err.details))
+        if isinstance(err, Unavailable):  # e.g. the S3 blob store out of reach: nothing was saved
+            log.warning("unavailable on %s %s: %s", request.method, request.path, err.message)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge) -> Response:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from server.core.ground.db import Database
 from server.core.ground.errors import BadRequest
 from server.core.ground.migrate import upgrade_to_head
-from server.core.ground.storage import BlobStore
+from server.core.ground.storage import BlobStore, blob_key
 from server.core.models import Base
 
 FORMAT = "chumchon-backup/1"
@@ -102,11 +101,14 @@ def write_backup(db: Database, blobs: BlobStore, dest: Path, settings: dict[str,
             manifest["tables"][table.name] = {"rows": count, "sha256": _sha256_file(path)}
         session.rollback()
     for sha in sorted(referenced):
-        source = blobs.path(sha)
-        target = dest / "blobs" / sha[:2] / sha[2:4] / sha
+        target = dest / "blobs" / blob_key(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        actual = _sha256_file(target)
+        digest = hashlib.sha256()
+        with target.open("wb") as out:  # from any store (disk or S3), hashed as it is copied
+            for chunk in blobs.iter_chunks(sha):
+                digest.update(chunk)
+                out.write(chunk)
+        actual = digest.hexdigest()
         if actual != sha:
             raise BadRequest(f"ไฟล์ {sha} เสียหาย / Blob {sha} is damaged in the store (hash {actual}).")
         manifest["blobs"][sha] = target.stat().st_size
