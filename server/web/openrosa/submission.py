@@ -8,6 +8,7 @@ from server.core.accounts import permissions, projects
 from server.core.accounts.permissions import Principal
 from server.core.ground.broker import PROCESS_PENDING
 from server.core.ground.errors import BadRequest
+from server.core.ground.transactions import run_retrying
 from server.core.submissions import intake
 from server.web.auth import openrosa_user
 from server.web.context import db, services
@@ -57,24 +58,27 @@ def submit(project_id: int | None = None, token: str | None = None) -> Response:
             "ต้องส่งข้อมูลแบบ multipart/form-data / A submission must be sent as multipart/form-data."
         )
     xml = _xml_part()
-    files = [
-        (storage.filename or field, storage.mimetype or None, storage.stream)
-        for field, storage in request.files.items(multi=True)
-        if field != XML_PART
-    ]
-    result = intake.accept_submission(
-        db(),
-        services().blobs,
-        pid,
-        xml,
-        files,
-        user=user,
-        device_id=request.args.get("deviceID"),
-        user_agent=request.headers.get("User-Agent"),
-        is_incomplete=request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes",
-        cache=services().cache,
-    )
-    db().commit()
+    parts = [(field, storage) for field, storage in request.files.items(multi=True) if field != XML_PART]
+
+    def accept() -> intake.IntakeResult:
+        for _field, storage in parts:  # a re-run reads every part from its start again
+            storage.stream.seek(0)
+        return intake.accept_submission(
+            db(),
+            services().blobs,
+            pid,
+            xml,
+            [(storage.filename or field, storage.mimetype or None, storage.stream) for field, storage in parts],
+            user=user,
+            device_id=request.args.get("deviceID"),
+            user_agent=request.headers.get("User-Agent"),
+            is_incomplete=request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes",
+            cache=services().cache,
+        )
+
+    # Committed here; a deadlock, serialization failure or lock timeout re-runs the whole transaction
+    # (a few times) before it is answered 503; nothing of a failed run is committed.
+    result = run_retrying(db(), accept)
     # After the commit, never before: the row is the outbox, the message only a wake-up call that
     # makes a worker claim everything waiting (several submissions share one wake-up).
     if result.enqueue:
