@@ -72,6 +72,7 @@ def settings_env(tmp_path: Path, migrated_template: str) -> dict[str, str]:
         "CHUMCHON_DATABASE_URL": _empty_database(migrated_template, data_dir),
         "CHUMCHON_SECRET_KEY": "test-secret-key",
         "CHUMCHON_MAX_UPLOAD_BYTES": str(5 * 1024 * 1024),
+        "CHUMCHON_MAP_TILES_URL": "",  # tests never reach outside 127.0.0.1 (maps: outlines only)
     }
     broker = os.environ.get("CHUMCHON_TEST_BROKER_URL", "").strip()
     if broker:
