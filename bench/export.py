@@ -158,13 +158,13 @@ def _copy(conn: Any, table: str, columns: list[str], rows: list[tuple[Any, ...]]
 
 
 def populate(database_url: str, n: int, blobs_dir: Path) -> None:
-    from server.core.ground.storage import BlobStore
+    from server.core.ground.storage import DiskBlobStore
 
     engine = make_engine(database_url)
     upgrade_to_head(engine)
     rng = random.Random(n)
     now = datetime.now(UTC)
-    store = BlobStore(blobs_dir)
+    store = DiskBlobStore(blobs_dir)
     photos = [store.put_bytes(bytes([k]) * 4096).sha256 for k in range(50)]
     postgres = database_url.startswith("postgresql")
     with engine.begin() as conn:

@@ -25,6 +25,8 @@ from server.core.models import Base, Project, User
 from server.web.app import create_app
 from tests.helpers import PASSWORD, bearer_for
 
+pytest_plugins = ["tests.s3"]  # the local S3-compatible server fixture (s3_server)
+
 PG_URL = os.environ.get("CHUMCHON_TEST_DATABASE_URL", "").strip()
 
 
@@ -70,6 +72,7 @@ def settings_env(tmp_path: Path, migrated_template: str) -> dict[str, str]:
         "CHUMCHON_DATABASE_URL": _empty_database(migrated_template, data_dir),
         "CHUMCHON_SECRET_KEY": "test-secret-key",
         "CHUMCHON_MAX_UPLOAD_BYTES": str(5 * 1024 * 1024),
+        "CHUMCHON_MAP_TILES_URL": "",  # tests never reach outside 127.0.0.1 (maps: outlines only)
     }
     broker = os.environ.get("CHUMCHON_TEST_BROKER_URL", "").strip()
     if broker:

@@ -80,6 +80,7 @@ def _refuse_replay(params: dict[str, str]) -> None:
     if nc is not None:
         if request.method == "POST":
             if digest_nonces.use_nonce(db(), params["nonce"], nc):
+                g.digest_use = (params["nonce"], nc)
                 return  # a re-run after a rollback records it again
         else:
             with services().db.session() as session:
@@ -88,6 +89,14 @@ def _refuse_replay(params: dict[str, str]) -> None:
                     return
     g.digest_stale = True  # a fresh nonce: a real client answers it without asking for the password
     raise Unauthenticated(_NEED_LOGIN)
+
+
+def record_digest_use_again() -> None:
+    """After a rollback re-runs a Digest submission's transaction: record its nonce count in it again."""
+    use = g.get("digest_use")
+    if use is not None and not digest_nonces.use_nonce(db(), *use):
+        g.digest_stale = True
+        raise Unauthenticated(_NEED_LOGIN)
 
 
 def openrosa_user(token: str | None) -> Principal:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request, url_for
-from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from server.core.ground.errors import ChumchonError, Unauthenticated
+from server.core.ground.errors import ChumchonError, Unauthenticated, Unavailable
+from server.core.ground.transactions import is_contention, is_outage, sqlstate
 from server.web.auth import add_challenge
 from server.web.openrosa.responses import message_response
 from server.web.ui import is_ui_request, ui_problem
@@ -34,13 +35,10 @@ _DB_UNAVAILABLE = (
     "ฐานข้อมูลไม่พร้อมชั่วคราว กรุณาส่งใหม่อีกครั้ง / The database is briefly unavailable; "
     "nothing was saved, please send again in a few seconds."
 )
-
-
-def is_database_outage(err: BaseException) -> bool:
-    """Errors that mean "could not talk to the database", as opposed to a bad statement."""
-    if isinstance(err, OperationalError | InterfaceError | DisconnectionError):
-        return True
-    return isinstance(err, DBAPIError) and bool(err.connection_invalidated)
+_DB_BUSY = (
+    "ระบบมีงานพร้อมกันมาก ยังไม่ได้บันทึก กรุณาส่งใหม่อีกครั้ง / The server is busy with conflicting "
+    "changes; nothing was saved, please send again in a few seconds."
+)
 
 
 def _ui_unavailable_page() -> Response:
@@ -85,7 +83,11 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(err: ChumchonError) -> Response:
         if isinstance(err, Unauthenticated):
             return problem(401, err.code, err.message)
-        return problem(err.status, err.code, err.message, dict(err.details))
+        resp = problem(err.status, err.code, err.message, dict(err.details))
+        if isinstance(err, Unavailable):  # e.g. the S3 blob store out of reach: nothing was saved
+            log.warning("unavailable on %s %s: %s", request.method, request.path, err.message)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge) -> Response:
@@ -105,7 +107,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
-        if is_database_outage(err):
+        if is_contention(err):  # a deadlock or lock timeout that outlasted its retries (or was not retried)
+            log.warning("database contention (%s) on %s %s: %s", sqlstate(err), request.method, request.path, err)
+            resp = problem(503, "503.3", _DB_BUSY)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return resp
+        if is_outage(err):
             log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
             resp = _ui_unavailable_page() if is_ui_request() else problem(503, "503.1", _DB_UNAVAILABLE)
             resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

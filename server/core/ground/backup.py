@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from server.core.ground.db import Database
 from server.core.ground.errors import BadRequest
 from server.core.ground.migrate import upgrade_to_head
-from server.core.ground.storage import BlobStore
+from server.core.ground.storage import BlobStore, blob_key
 from server.core.models import Base
 
 FORMAT = "chumchon-backup/1"
@@ -55,6 +54,11 @@ def _decode(value: Any) -> Any:
         if "$b64" in value:
             return base64.b64decode(value["$b64"])
     return value
+
+
+def _inline(table: str, column: str, row: dict[str, Any]) -> bool:
+    """A submission version whose XML is in its own row names no blob: its xml_sha256 is just a hash."""
+    return table == "submission_version" and column == "xml_sha256" and row.get("xml") is not None
 
 
 def _tables() -> list[Table]:
@@ -97,16 +101,19 @@ def write_backup(db: Database, blobs: BlobStore, dest: Path, settings: dict[str,
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
                     count += 1
                     for t, column in BLOB_COLUMNS:
-                        if t == table.name and row.get(column):
+                        if t == table.name and row.get(column) and not _inline(t, column, row):
                             referenced.add(str(row[column]))
             manifest["tables"][table.name] = {"rows": count, "sha256": _sha256_file(path)}
         session.rollback()
     for sha in sorted(referenced):
-        source = blobs.path(sha)
-        target = dest / "blobs" / sha[:2] / sha[2:4] / sha
+        target = dest / "blobs" / blob_key(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        actual = _sha256_file(target)
+        digest = hashlib.sha256()
+        with target.open("wb") as out:  # from any store (disk or S3), hashed as it is copied
+            for chunk in blobs.iter_chunks(sha):
+                digest.update(chunk)
+                out.write(chunk)
+        actual = digest.hexdigest()
         if actual != sha:
             raise BadRequest(f"ไฟล์ {sha} เสียหาย / Blob {sha} is damaged in the store (hash {actual}).")
         manifest["blobs"][sha] = target.stat().st_size

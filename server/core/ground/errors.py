@@ -62,3 +62,13 @@ class TooManyAttempts(ChumchonError):
     """Sign-in refused for a while after repeated failures (per account or per address)."""
 
     status, code = 429, "429.1"
+
+
+class Unavailable(ChumchonError):
+    """Something the request needs is briefly out of reach; the client should send again later."""
+
+    status, code = 503, "503.1"
+
+
+class StorageUnavailable(Unavailable):
+    code = "503.2"

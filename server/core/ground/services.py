@@ -8,7 +8,7 @@ from server.core.ground.broker import CeleryTaskSender, TaskSender
 from server.core.ground.cache import LookupCache
 from server.core.ground.db import Database
 from server.core.ground.settings import Settings
-from server.core.ground.storage import BlobStore
+from server.core.ground.storage import BlobStore, open_blob_store
 
 
 @dataclass
@@ -27,6 +27,6 @@ def build_services(settings: Settings, tasks: TaskSender | None = None) -> Servi
     return Services(
         settings=settings,
         db=Database(settings),
-        blobs=BlobStore(settings.blob_dir),
+        blobs=open_blob_store(settings),
         tasks=tasks if tasks is not None else CeleryTaskSender(settings),
     )

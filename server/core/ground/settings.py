@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+DEFAULT_MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 class SettingsError(ValueError):
@@ -35,6 +36,14 @@ class Settings:
     # longer than the longest task (a large export), or Redis hands that task out twice.
     visibility_timeout: int = 3600
     session_idle_seconds: float = 8 * 3600.0  # a web sign-in ends after this long without a request
+    # Map tiles under the web application's maps ({z}/{x}/{y}); empty: Thai province outlines only.
+    map_tiles_url: str = DEFAULT_MAP_TILES
+    # Blob storage: empty for <data dir>/blobs, or s3://bucket/prefix on an S3-compatible service.
+    blob_url: str = ""
+    s3_endpoint_url: str = ""  # e.g. https://s3.example.go.th (MinIO, Ceph, …); empty for AWS itself
+    s3_region: str = ""
+    s3_access_key_id: str = ""  # empty: boto3's own chain (AWS_* variables, instance role)
+    s3_secret_access_key: str = field(default="", repr=False)
 
     @property
     def blob_dir(self) -> Path:
@@ -74,6 +83,24 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _blob_url(env: Mapping[str, str]) -> str:
+    url = env.get("CHUMCHON_BLOB_URL", "").strip().rstrip("/")
+    if url and (not url.startswith("s3://") or not url.removeprefix("s3://").split("/")[0]):
+        raise SettingsError(f"CHUMCHON_BLOB_URL must be empty or s3://bucket[/prefix], not {url!r}")
+    return url
+
+
+def _map_tiles(env: Mapping[str, str]) -> str:
+    if "CHUMCHON_MAP_TILES_URL" not in env:
+        return DEFAULT_MAP_TILES
+    url = env["CHUMCHON_MAP_TILES_URL"].strip()
+    if url and (not url.startswith(("http://", "https://")) or not all(p in url for p in ("{z}", "{x}", "{y}"))):
+        raise SettingsError(
+            f"CHUMCHON_MAP_TILES_URL must be empty or an http(s) URL with {{z}}, {{x}} and {{y}}, not {url!r}"
+        )
+    return url
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every CHUMCHON_* setting; unset ones fall back to the embedded default."""
     env = os.environ if env is None else env
@@ -107,4 +134,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         process_batch=max(1, int(_seconds(env, "CHUMCHON_PROCESS_BATCH", 100))),
         visibility_timeout=int(_seconds(env, "CHUMCHON_VISIBILITY_TIMEOUT", 3600)),
         session_idle_seconds=_seconds(env, "CHUMCHON_SESSION_IDLE_SECONDS", 8 * 3600.0),
+        map_tiles_url=_map_tiles(env),
+        blob_url=_blob_url(env),
+        s3_endpoint_url=env.get("CHUMCHON_S3_ENDPOINT_URL", "").strip(),
+        s3_region=env.get("CHUMCHON_S3_REGION", "").strip(),
+        s3_access_key_id=env.get("CHUMCHON_S3_ACCESS_KEY_ID", "").strip(),
+        s3_secret_access_key=env.get("CHUMCHON_S3_SECRET_ACCESS_KEY", "").strip(),
     )

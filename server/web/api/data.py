@@ -18,6 +18,7 @@ from server.core.submissions import queries
 from server.web.api.common import iso, json_body, paging
 from server.web.auth import api_user
 from server.web.context import db, services
+from server.web.downloads import content_disposition
 
 bp = Blueprint("api_data", __name__, url_prefix="/v1")
 
@@ -139,13 +140,17 @@ def download_attachment(project_id: int, xml_form_id: str, instance_id: str, nam
     user, form = _form(project_id, xml_form_id)
     attachment = reading.readable_attachment(db(), user, form, instance_id, name)
     db().commit()
-    return send_file(
-        services().blobs.path(attachment.blob_sha256 or ""),
+    # Streamed from whichever blob store is configured (disk or S3), never read whole into memory.
+    resp = Response(
+        services().blobs.iter_chunks(attachment.blob_sha256 or ""),
         mimetype=attachment.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=attachment.name,
-        etag=attachment.blob_sha256 or False,
     )
+    resp.headers["Content-Disposition"] = content_disposition(attachment.name)
+    if attachment.size is not None:
+        resp.content_length = attachment.size
+    if attachment.blob_sha256:
+        resp.set_etag(attachment.blob_sha256)
+    return resp.make_conditional(request)
 
 
 @bp.post(f"{_FORM}/exports")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import IO
-
 from flask import Blueprint, Flask, Response, request
 
 from server.core.accounts import permissions, projects
@@ -11,8 +9,9 @@ from server.core.accounts.permissions import Principal
 from server.core.ground.broker import PROCESS_PENDING
 from server.core.ground.cache import StaleLookups
 from server.core.ground.errors import BadRequest
+from server.core.ground.transactions import run_retrying
 from server.core.submissions import intake
-from server.web.auth import openrosa_user
+from server.web.auth import openrosa_user, record_digest_use_again
 from server.web.context import db, services
 from server.web.openrosa.responses import message_response, openrosa_headers
 from server.web.openrosa.routes import register_openrosa, resolve_project_id
@@ -53,11 +52,6 @@ def _xml_part() -> bytes:
     )
 
 
-def _rewound(stream: IO[bytes]) -> IO[bytes]:
-    stream.seek(0)
-    return stream
-
-
 @bp.post("/submission")
 def submit(project_id: int | None = None, token: str | None = None) -> Response:
     if db().get_bind().dialect.name == "postgresql":
@@ -77,24 +71,32 @@ def _submit(project_id: int | None, token: str | None) -> Response:
             "ต้องส่งข้อมูลแบบ multipart/form-data / A submission must be sent as multipart/form-data."
         )
     xml = _xml_part()
-    files = [
-        (storage.filename or field, storage.mimetype or None, _rewound(storage.stream))
-        for field, storage in request.files.items(multi=True)
-        if field != XML_PART
-    ]
-    result = intake.accept_submission(
-        db(),
-        services().blobs,
-        pid,
-        xml,
-        files,
-        user=user,
-        device_id=request.args.get("deviceID"),
-        user_agent=request.headers.get("User-Agent"),
-        is_incomplete=request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes",
-        cache=services().cache,
-    )
-    db().commit()
+    parts = [(field, storage) for field, storage in request.files.items(multi=True) if field != XML_PART]
+
+    runs = [0]
+
+    def accept() -> intake.IntakeResult:
+        for _field, storage in parts:  # a re-run reads every part from its start again
+            storage.stream.seek(0)
+        runs[0] += 1
+        if runs[0] > 1:
+            record_digest_use_again()  # the rolled-back run took the request's nonce count with it
+        return intake.accept_submission(
+            db(),
+            services().blobs,
+            pid,
+            xml,
+            [(storage.filename or field, storage.mimetype or None, storage.stream) for field, storage in parts],
+            user=user,
+            device_id=request.args.get("deviceID"),
+            user_agent=request.headers.get("User-Agent"),
+            is_incomplete=request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes",
+            cache=services().cache,
+        )
+
+    # Committed here; a deadlock, serialization failure or lock timeout re-runs the whole transaction
+    # (a few times) before it is answered 503; nothing of a failed run is committed.
+    result = run_retrying(db(), accept)
     # After the commit, never before: the row is the outbox, the message only a wake-up call that
     # makes a worker claim everything waiting (several submissions share one wake-up).
     if result.enqueue:

@@ -9,8 +9,10 @@ from server.core.accounts import permissions
 from server.core.forms import publishing
 from server.core.review import dashboard as aggregates
 from server.core.review import listing, places
+from server.core.submissions.facts import place_fields
 from server.web.context import db, services
 from server.web.ui.blueprint import bp
+from server.web.ui.place_filters import place_options
 from server.web.ui.session import current_user, render
 from server.web.ui.submissions import FILTER_KEYS, state_label
 
@@ -33,6 +35,9 @@ def dashboard(project_id: int, xml_form_id: str) -> Response:
         form=form,
         version=publishing.current_version(form),
         args=args,
+        filt=args,
+        places=place_fields(publishing.current_version(form).field_schema),
+        place_options=place_options(form, args),
         surveyors=aggregates.per_surveyor(db(), user, form, filters),
         villages=aggregates.per_village(db(), user, form, filters)[:50],
         place_names=places.place_labels(db(), services().blobs, form),

@@ -24,21 +24,25 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "media-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+def content_security_policy(tiles_url: str) -> str:
+    """No inline script or style, nothing from elsewhere — except map tiles from the configured server."""
+    parts = urlsplit(tiles_url)
+    tiles = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob:{tiles}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "media-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def lang() -> str:
@@ -140,7 +144,7 @@ def set_cookie(resp: Response, name: str, value: str, *, max_age: int | None = N
 
 def finish(resp: Response) -> Response:
     """after_request for UI responses: security headers, the anonymous CSRF nonce cookie."""
-    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["Content-Security-Policy"] = content_security_policy(services().settings.map_tiles_url)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Referrer-Policy"] = "same-origin"
@@ -182,6 +186,7 @@ def template_globals() -> dict[str, Any]:
         "is_admin": is_admin,
         "manages_users": manages_users,
         "thai_time": thai_time,
+        "map_tiles": services().settings.map_tiles_url,
     }
 
 

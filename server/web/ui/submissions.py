@@ -14,11 +14,12 @@ from server.core.accounts import permissions
 from server.core.forms import publishing
 from server.core.ground.errors import ChumchonError
 from server.core.models import Comment, Form, FormVersion, RoleGrant, User
-from server.core.review import comments, history, listing, places, reading, states
+from server.core.review import comments, history, listing, reading, states
 from server.core.submissions.facts import place_fields
 from server.web.context import db, services
 from server.web.ui import answers
 from server.web.ui.blueprint import bp
+from server.web.ui.place_filters import place_options
 from server.web.ui.session import current_user, lang, pick, render
 
 _FORM = "/projects/<int:project_id>/forms/<xml_form_id>"
@@ -99,27 +100,11 @@ def submissions_table(project_id: int, xml_form_id: str) -> Response:
         settable=states.SETTABLE_STATES,
         flag_codes=FLAG_CODES,
         places=place_fields(schema),
-        place_options=_place_options(form, filt),
+        place_options=place_options(form, filt),
         may_review=permissions.can(db(), user, "submission.update", project_id),
         notice=request.args.get("done"),
         state_label=state_label,
     )
-
-
-def _place_options(form: Form, filt: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
-    """Choices for the place filters, from the form's attached lists; each level is narrowed to the
-    chosen coarser level (DOPA codes nest: a district code starts with its province's code)."""
-    names = places.place_labels(db(), services().blobs, form)
-    parent = {"district": "province", "subdistrict": "district", "village": "subdistrict"}
-    options: dict[str, list[tuple[str, str]]] = {}
-    for kind in ("province", "district", "subdistrict", "village"):
-        prefix = filt.get(parent.get(kind, ""), "")
-        if kind != "province" and not prefix:
-            options[kind] = []  # choose the coarser level first (lists of thousands help nobody)
-            continue
-        options[kind] = sorted(((c, n) for c, n in names.get(kind, {}).items() if c.startswith(prefix)),
-                               key=lambda item: item[1])
-    return options
 
 
 def state_label(state: str) -> str:

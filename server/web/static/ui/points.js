@@ -1,15 +1,15 @@
 // The dashboard's map: every submission's first geopoint, coloured by review state, drawn on a canvas
-// (fast with tens of thousands of points). No tiles: nothing is loaded from the internet.
+// (fast with tens of thousands of points) over the Thai province outlines and, when reachable, tiles.
 (function () {
   "use strict";
   var COLOURS = { received: "#607d8b", hasIssues: "#ef6c00", edited: "#1565c0", approved: "#2e7d32", rejected: "#c62828" };
   function draw() {
     var box = document.getElementById("points-map");
-    if (!box || typeof L === "undefined") { return; }
+    if (!box || typeof L === "undefined" || !window.ChumchonMap) { return; }
     fetch(box.getAttribute("data-url"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        var map = L.map(box, { preferCanvas: true, attributionControl: false });
+        var map = ChumchonMap.create(box, { preferCanvas: true });
         var bounds = [];
         data.points.forEach(function (p) {
           var radius = p[3] > 1 ? Math.min(30, 4 + 3 * Math.log(p[3])) : 5;  // grid cells grow with their count
