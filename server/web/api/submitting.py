@@ -29,8 +29,9 @@ _GENERIC = frozenset({"", "application/octet-stream"})
 
 
 def _form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
+    # 403 before 404 for another project's forms; verbs and areas are then checked by the core.
     user = api_user()
-    # Verbs and areas are checked by the core; the form must exist and be published.
+    permissions.require(db(), user, "form.read", project_id)
     return user, publishing.get_form(db(), project_id, xml_form_id)
 
 
