@@ -16,12 +16,12 @@ from tests.live.harness import LiveServer
 from tests.web.api.central import XFORM, submission_xml
 
 SURVEY = [
-    ("type", "name", "label"),
+    ("type", "name", "label", "parameters"),
     ("text", "name", "Name"),
     ("integer", "age", "Age"),
     ("select_multiple colours", "colours", "Colours"),
     ("select_one_from_file villages.csv", "village", "Village"),
-    ("image", "photo", "Photo"),
+    ("image", "photo", "Photo", "max-pixels=1024"),
     ("begin group", "house", "House"),
     ("text", "house_no", "House number"),
     ("end group", "", ""),
@@ -32,7 +32,7 @@ SURVEY = [
 CHOICES = [("list_name", "name", "label"), ("colours", "red", "Red"), ("colours", "blue", "Blue")]
 
 
-def xlsform(path: Path, version: str, extra: tuple[str, str, str] | None = None) -> Path:
+def xlsform(path: Path, version: str, extra: tuple[str, ...] | None = None) -> Path:
     """central_form (the contract tests' form) as the .xlsx a form designer would upload."""
     book = openpyxl.Workbook()
     survey = book.active

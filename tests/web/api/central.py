@@ -26,12 +26,12 @@ PROBLEM_KEYS = {"message", "code", "details"}
 
 XLSFORM = b"""
 | survey |
-| | type | name | label |
-| | text | name | Name |
-| | integer | age | Age |
+| | type | name | label | parameters |
+| | text | name | Name | |
+| | integer | age | Age | |
 | | select_multiple colours | colours | Colours |
 | | select_one_from_file villages.csv | village | Village |
-| | image | photo | Photo |
+| | image | photo | Photo | max-pixels=1024 |
 | | begin group | house | House |
 | | text | house_no | House number |
 | | end group | | |
