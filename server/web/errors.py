@@ -65,13 +65,21 @@ def is_openrosa_request() -> bool:
     return request.blueprint is not None and request.blueprint.startswith("openrosa")
 
 
+def _numeric(code: str) -> float | str:
+    """ODK Central's problem codes are JSON numbers (404.1); clients compare them as numbers."""
+    try:
+        return float(code)
+    except ValueError:
+        return code
+
+
 def problem(status: int, code: str, message: str, details: dict[str, object] | None = None) -> Response:
     if is_ui_request():
         return ui_problem(status, message)
     if is_openrosa_request():
         resp = message_response(message, status, nature="error")
     else:
-        resp = jsonify({"code": code, "message": message, "details": details or {}})
+        resp = jsonify({"code": _numeric(code), "message": message, "details": details or {}})
         resp.status_code = status
     if status == 401:
         add_challenge(resp)

@@ -107,6 +107,41 @@ EXPECTED.update(
         ("POST", f"{_UI_FORM}/exports"): "export.create",
     }
 )
+# ODK Central's REST (server/web/api/forms.py, drafts.py, submitting.py, projects.py).
+_API_FORM = "/v1/projects/<int:project_id>/forms/<xml_form_id>"
+_API_SUB = f"{_API_FORM}/submissions/<instance_id>"
+EXPECTED.update(
+    {
+        ("PATCH", "/v1/projects/<int:project_id>"): "project.update",
+        ("PUT", "/v1/projects/<int:project_id>"): "project.update",
+        ("DELETE", "/v1/projects/<int:project_id>"): "project.delete",
+        ("GET", f"{_API_FORM}/attachments/<name>"): "form.read",
+        ("GET", f"{_API_FORM}/versions/<version>"): "form.read",
+        ("GET", f"{_API_FORM}/versions/<version>.xml"): "form.read",
+        ("GET", f"{_API_FORM}/versions/<version>/fields"): "form.read",
+        ("GET", f"{_API_FORM}/versions/<version>/attachments"): "form.read",
+        ("GET", f"{_API_FORM}/versions/<version>/attachments/<name>"): "form.read",
+        ("POST", f"{_API_FORM}/draft"): "form.update",
+        ("GET", f"{_API_FORM}/draft"): "form.update",
+        ("DELETE", f"{_API_FORM}/draft"): "form.update",
+        ("POST", f"{_API_FORM}/draft/publish"): "form.update",
+        ("GET", f"{_API_FORM}/draft.xml"): "form.update",
+        ("GET", f"{_API_FORM}/draft/fields"): "form.update",
+        ("GET", f"{_API_FORM}/draft/attachments"): "form.update",
+        ("GET", f"{_API_FORM}/draft/attachments/<name>"): "form.update",
+        ("POST", f"{_API_FORM}/draft/attachments/<name>"): "form.update",
+        ("DELETE", f"{_API_FORM}/draft/attachments/<name>"): "form.update",
+        ("POST", f"{_API_FORM}/submissions"): "submission.create",
+        ("PUT", _API_SUB): "submission.update",
+        ("GET", f"{_API_SUB}.xml"): "submission.read",
+        ("POST", f"{_API_SUB}/attachments/<path:name>"): "submission.create",
+        ("DELETE", f"{_API_SUB}/attachments/<path:name>"): "submission.update",
+        ("GET", f"{_API_SUB}/versions/<version_id>"): "submission.read",
+        ("GET", f"{_API_SUB}/versions/<version_id>.xml"): "submission.read",
+        ("GET", f"{_API_SUB}/versions/<version_id>/attachments"): "submission.read",
+        ("GET", f"{_API_SUB}/versions/<version_id>/attachments/<path:name>"): "submission.read",
+    }
+)
 for _name in ("per-day", "surveyors", "villages", "flags", "points", "grid"):
     EXPECTED[("GET", f"/v1/projects/<int:project_id>/forms/<xml_form_id>/dashboard/{_name}")] = "submission.read"
 for _prefix in ("", "/projects/<int:project_id>", "/key/<token>/projects/<int:project_id>"):
@@ -175,6 +210,8 @@ def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
         "user_id": "1",
         "grant_id": "1",
         "kind": "district",
+        "version": "1",
+        "version_id": "uuid:x",
         **(ids or {}),
     }
     return re.sub(r"<(?:int:)?([^>]+)>", lambda m: values[m.group(1)], rule)

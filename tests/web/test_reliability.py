@@ -51,7 +51,7 @@ def test_database_out_of_reach_is_503_with_retry_after_for_collect(unreachable_d
 def test_database_out_of_reach_is_503_json_for_the_api(unreachable_db_client: FlaskClient) -> None:
     resp = unreachable_db_client.get("/v1/projects", headers={"Authorization": "Bearer abc"})
     assert resp.status_code == 503 and resp.headers["Retry-After"]
-    assert resp.get_json()["code"] == "503.1"
+    assert resp.get_json()["code"] == 503.1
 
 
 def test_database_out_of_reach_is_a_readable_503_page_for_the_web_application(

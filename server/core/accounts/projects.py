@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from server.core.ground.cache import LookupCache
 from server.core.ground.errors import BadRequest, NotFound
-from server.core.models import Project
+from server.core.models import AuditEvent, Project, utcnow
 
 DEFAULT_PROJECT_NAME = "โครงการเริ่มต้น (Default project)"
 MAX_NAME_LENGTH = 255  # the column's width
@@ -31,7 +31,7 @@ def ensure_default_project(session: Session) -> Project:
     return project
 
 
-def create_project(session: Session, name: str, description: str | None = None) -> Project:
+def _checked(name: str, description: str | None) -> tuple[str, str | None]:
     name = name.strip()
     if not name:
         raise BadRequest("ต้องระบุชื่อโครงการ / A project needs a name.")
@@ -45,6 +45,11 @@ def create_project(session: Session, name: str, description: str | None = None) 
             f"คำอธิบายยาวเกิน {MAX_DESCRIPTION_LENGTH} ตัวอักษร / A description may have at most "
             f"{MAX_DESCRIPTION_LENGTH} characters."
         )
+    return name, description
+
+
+def create_project(session: Session, name: str, description: str | None = None) -> Project:
+    name, description = _checked(name, description)
     project = Project(name=name, description=description)
     session.add(project)
     session.flush()
@@ -53,9 +58,42 @@ def create_project(session: Session, name: str, description: str | None = None) 
 
 def get_project(session: Session, project_id: int) -> Project:
     project = session.get(Project, project_id)
-    if project is None:
+    if project is None or project.deleted_at is not None:
         raise NotFound(f"ไม่พบโครงการ {project_id} / Project {project_id} not found.")
     return project
+
+
+def list_projects(session: Session) -> list[Project]:
+    return list(session.scalars(select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id)))
+
+
+def update_project(
+    session: Session,
+    project: Project,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    archived: bool | None = None,
+    actor_id: int | None = None,
+) -> Project:
+    """Change what was given (ODK Central's PATCH /projects/ID); the caller commits."""
+    new_name, new_description = _checked(
+        project.name if name is None else name, project.description if description is None else description
+    )
+    project.name, project.description = new_name, new_description
+    if archived is not None:
+        project.archived = archived
+    project.updated_at = utcnow()
+    session.add(AuditEvent(actor_id=actor_id, action="project.update", target=f"project:{project.id}", details={}))
+    session.flush()
+    return project
+
+
+def delete_project(session: Session, project: Project, *, actor_id: int | None = None) -> None:
+    """Soft delete, as ODK Central: the rows stay, the project answers 404 from now on."""
+    project.deleted_at = utcnow()
+    session.add(AuditEvent(actor_id=actor_id, action="project.delete", target=f"project:{project.id}", details={}))
+    session.flush()
 
 
 def cached_default_project_id(session: Session, cache: LookupCache) -> int:
@@ -67,7 +105,11 @@ def cached_default_project_id(session: Session, cache: LookupCache) -> int:
 
 def require_project(session: Session, cache: LookupCache, project_id: int) -> int:
     """project_id if that project exists (cached per process), else NotFound."""
-    found = cache.get(session, ("project", project_id), lambda s: s.get(Project, project_id) and project_id)
+    def load(s: Session) -> int | None:
+        project = s.get(Project, project_id)
+        return project_id if project is not None and project.deleted_at is None else None
+
+    found = cache.get(session, ("project", project_id), load)
     if found is None:
         raise NotFound(f"ไม่พบโครงการ {project_id} / Project {project_id} not found.")
     return project_id

@@ -114,15 +114,21 @@ def cached_collector(session: Session, cache: LookupCache, token: str) -> Princi
 
 
 def start_api_session(session: Session, user: User) -> str:
+    return open_api_session(session, user)[0]
+
+
+def open_api_session(session: Session, user: User) -> tuple[str, ApiSession]:
+    """A new bearer token and its row (created and expiry times, as POST /v1/sessions answers them)."""
     token = secrets.token_urlsafe(48)
-    session.add(
-        ApiSession(
-            user_id=user.id,
-            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-            expires_at=utcnow() + API_SESSION_LIFETIME,
-        )
+    now = utcnow()
+    row = ApiSession(
+        user_id=user.id,
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        created_at=now,
+        expires_at=now + API_SESSION_LIFETIME,
     )
-    return token
+    session.add(row)
+    return token, row
 
 
 def end_api_session(session: Session, token: str) -> bool:

@@ -70,7 +70,11 @@ def _schema(session: Session, form: Form, options: ExportOptions) -> dict[str, A
     if options.all_versions:
         older = session.scalars(
             select(FormVersion.field_schema)
-            .where(FormVersion.form_id == form.id, FormVersion.id != form.current_version.id)
+            .where(
+                FormVersion.form_id == form.id,
+                FormVersion.id != form.current_version.id,
+                FormVersion.draft_token.is_(None),
+            )
             .order_by(FormVersion.id.desc())
         ).all()
         schema = merge_schemas(schema, older)

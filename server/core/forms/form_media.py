@@ -81,6 +81,22 @@ def attach_media(
     return media
 
 
+def clear_media(session: Session, form_version: FormVersion, name: str, *, user_id: int | None = None) -> None:
+    """Remove an uploaded file from a form version (the name stays expected); 404 if none is there."""
+    media = get_media_file(form_version, name)
+    media.blob_sha256 = media.md5 = media.content_type = None
+    media.size = None
+    session.add(
+        AuditEvent(
+            actor_id=user_id,
+            action="form.attachment.update",
+            target=f"form_version:{form_version.id}",
+            details={"name": name, "cleared": True},
+        )
+    )
+    session.flush()
+
+
 def copy_media_forward(previous: FormVersion, current: FormVersion, skip: set[str]) -> None:
     """A new version keeps the previous version's files by name unless new ones were supplied."""
     for old in previous.media:

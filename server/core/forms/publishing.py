@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from server.core.accounts import projects
 from server.core.forms import form_media
 from server.core.forms.schema import ITEMSETS_CSV, build_field_schema, expected_media
-from server.core.forms.xlsform import convert_xlsform
+from server.core.forms.xlsform import ConvertedForm, convert_xlsform
 from server.core.ground.errors import BadRequest, Conflict, NotFound
 from server.core.ground.storage import BlobStore
 from server.core.models import (
@@ -39,14 +39,17 @@ def publish_form(
     user_id: int | None = None,
     media: dict[str, bytes] | None = None,
     form_id_fallback: str | None = None,
+    converted: ConvertedForm | None = None,
 ) -> FormVersion:
-    """Convert an XLSForm and publish it as the form's current version.
+    """Convert an XLSForm (or take `converted`, e.g. an uploaded XForm) and publish it as the form's
+    current version.
 
     Same form id + version with byte-identical XForm: a no-op returning the existing version (media in
     `media` are still attached). Same version with different content: Conflict. Otherwise a new version,
     whose media start from the previous version's files by name."""
     projects.get_project(session, project_id)
-    converted = convert_xlsform(source, filename, form_id_fallback=form_id_fallback)
+    if converted is None:
+        converted = convert_xlsform(source, filename, form_id_fallback=form_id_fallback)
     supplied = dict(media or {})
     for name in supplied:
         form_media.check_media_name(name)
@@ -80,25 +83,7 @@ def publish_form(
             unexpected=unknown,
         )
 
-    source_blob = blobs.put_bytes(source)
-    xform_blob = blobs.put_bytes(converted.xform)
-    version = FormVersion(
-        form=form,
-        version=converted.version,
-        title=converted.title,
-        source_filename=filename[:255],
-        source_sha256=source_blob.sha256,
-        xform_sha256=xform_blob.sha256,
-        xform_md5=xform_blob.md5,
-        field_schema=build_field_schema(
-            converted.definition, converted.xform, has_itemsets=converted.itemsets is not None
-        ),
-        warnings=converted.warnings,
-        published_at=utcnow(),
-        published_by_id=user_id,
-    )
-    session.add(version)
-    form_media.expect_media(version, expected)
+    version = new_version_row(session, blobs, form, converted, source, filename, user_id=user_id)
     _flush_or_conflict(session, converted.form_id)
     if converted.itemsets is not None:
         form_media.attach_media(session, blobs, version, ITEMSETS_CSV, converted.itemsets, "text/csv")
@@ -123,6 +108,46 @@ def publish_form(
     )
     session.flush()
     return version
+
+
+def new_version_row(
+    session: Session,
+    blobs: BlobStore,
+    form: Form,
+    converted: ConvertedForm,
+    source: bytes,
+    filename: str,
+    *,
+    user_id: int | None,
+    version_label: str | None = None,
+) -> FormVersion:
+    """A form version row with its XForm and source stored and its media expected (not flushed)."""
+    expected = expected_media(converted.xform, converted.itemsets is not None)
+    source_blob = blobs.put_bytes(source)
+    xform_blob = blobs.put_bytes(converted.xform)
+    version = FormVersion(
+        form=form,
+        version=converted.version if version_label is None else version_label,
+        title=converted.title,
+        source_filename=filename[:255],
+        source_sha256=source_blob.sha256,
+        xform_sha256=xform_blob.sha256,
+        xform_md5=xform_blob.md5,
+        field_schema=build_field_schema(
+            converted.definition, converted.xform, has_itemsets=converted.itemsets is not None
+        ),
+        warnings=converted.warnings,
+        published_at=utcnow(),
+        published_by_id=user_id,
+    )
+    session.add(version)
+    form_media.expect_media(version, expected)
+    return version
+
+
+def published_versions(form: Form) -> list[FormVersion]:
+    """The form's published versions, oldest first (its draft, if any, is not one of them)."""
+    return [v for v in form.versions if v.draft_token is None]
 
 
 def _md5_of(data: bytes) -> str:
@@ -150,7 +175,9 @@ def _flush_or_conflict(session: Session, xml_form_id: str) -> None:
 
 def _version_named(session: Session, form: Form, version: str) -> FormVersion | None:
     return session.scalar(
-        select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.version == version)
+        select(FormVersion).where(
+            FormVersion.form_id == form.id, FormVersion.version == version, FormVersion.draft_token.is_(None)
+        )
     )
 
 
@@ -164,7 +191,7 @@ def find_form(session: Session, project_id: int, xml_form_id: str) -> Form | Non
 
 def get_form(session: Session, project_id: int, xml_form_id: str) -> Form:
     form = find_form(session, project_id, xml_form_id)
-    if form is None or form.current_version is None:
+    if form is None or form.current_version is None or form.project.deleted_at is not None:
         raise NotFound(
             f"ไม่พบแบบฟอร์ม {xml_form_id} / Form {xml_form_id!r} not found in project {project_id}.",
             xml_form_id=xml_form_id,

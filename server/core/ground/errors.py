@@ -72,3 +72,29 @@ class Unavailable(ChumchonError):
 
 class StorageUnavailable(Unavailable):
     code = "503.2"
+class AlreadyExists(Conflict):
+    """ODK Central's uniquenessViolation: e.g. a new form whose form ID is taken."""
+
+    code = "409.3"
+
+
+class VersionExists(Conflict):
+    """Publishing a draft under a version the form has already published."""
+
+    code = "409.6"
+
+
+class NoPublishedVersion(Conflict):
+    code = "409.7"
+
+
+class FormWarnings(BadRequest):
+    """An XLSForm that converts with warnings, uploaded without ?ignoreWarnings=true (as Central)."""
+
+    code = "400.16"
+
+
+class AuthenticationFailed(Unauthenticated):
+    """Wrong user name or password at sign-in (Central's 401.2)."""
+
+    code = "401.2"

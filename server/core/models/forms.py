@@ -21,6 +21,9 @@ class Project(Base):
     # HMAC key for pseudonymised exports (PDPA): made on first use, never exported or shown.
     pseudonym_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by DELETE /v1/projects/ID (as ODK Central): the project then answers 404 everywhere.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     forms: Mapped[list[Form]] = relationship(back_populates="project")
 
@@ -52,7 +55,11 @@ class Form(Base):
 
 
 class FormVersion(Base):
-    """One published version: never changed after publishing, except for its media files."""
+    """One published version: never changed after publishing, except for its media files.
+
+    A form's draft (ODK Central's) is a row with draft_token set: its real version string waits in
+    draft_version (it may equal a published one until it is published) and `version` holds a
+    placeholder that no submission can name; drafts are never listed, served or submitted to."""
 
     __tablename__ = "form_version"
     __table_args__ = (UniqueConstraint("form_id", "version"),)
@@ -70,6 +77,8 @@ class FormVersion(Base):
     warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    draft_token: Mapped[str | None] = mapped_column(String(64))
+    draft_version: Mapped[str | None] = mapped_column(String(255))
 
     form: Mapped[Form] = relationship(back_populates="versions", foreign_keys=[form_id])
     media: Mapped[list[FormMedia]] = relationship(back_populates="form_version", order_by="FormMedia.name")

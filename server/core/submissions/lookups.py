@@ -48,7 +48,11 @@ def find_form(session: Session, cache: LookupCache, project_id: int, xml_form_id
 
 def find_form_version(session: Session, cache: LookupCache, form_id: int, version: str) -> FormVersionInfo | None:
     def load(s: Session) -> FormVersionInfo | None:
-        fv = s.scalar(select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version))
+        fv = s.scalar(
+            select(FormVersion).where(
+                FormVersion.form_id == form_id, FormVersion.version == version, FormVersion.draft_token.is_(None)
+            )
+        )
         if fv is None:
             return None
         schema = fv.field_schema or {}

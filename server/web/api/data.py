@@ -16,6 +16,7 @@ from server.core.models import Export, Form, User
 from server.core.review import listing, reading
 from server.core.submissions import queries
 from server.web.api.common import iso, json_body, paging
+from server.web.api.shapes import submission_json
 from server.web.auth import api_user
 from server.web.context import db, services
 from server.web.downloads import content_disposition
@@ -31,33 +32,6 @@ def _form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
     user = api_user()
     permissions.require(db(), user, "form.read", project_id)
     return user, publishing.get_form(db(), project_id, xml_form_id)
-
-
-def submission_json(item: queries.SubmissionItem) -> dict[str, Any]:
-    sub, ver = item.submission, item.version
-    return {
-        "instanceId": sub.instance_id,
-        "submitterId": sub.submitter_id,
-        "deviceId": ver.device_id,
-        "userAgent": ver.user_agent,
-        "reviewState": sub.review_state,
-        "createdAt": iso(sub.created_at),
-        "updatedAt": iso(sub.updated_at),
-        "deletedAt": iso(sub.deleted_at),
-        "currentVersion": {
-            "instanceId": ver.instance_id,
-            "instanceName": ver.instance_name,
-            "submitterId": ver.submitter_id,
-            "deviceId": ver.device_id,
-            "userAgent": ver.user_agent,
-            "createdAt": iso(ver.received_at),
-            "current": ver.current,
-            "formVersion": item.form_version,
-            "processingState": ver.processing_state,
-            "processingError": ver.processing_error,
-            "processedAt": iso(ver.processed_at),
-        },
-    }
 
 
 def export_json(export: Export, form: Form) -> dict[str, Any]:
@@ -86,29 +60,43 @@ def export_json(export: Export, form: Form) -> dict[str, Any]:
     }
 
 
+_PAGING = ("limit", "offset", "cursor", "$top", "$skip")
+
+
+def _all_rows(user: User, form: Form, filters: listing.SubmissionFilter) -> list[listing.SubmissionRow]:
+    """Every matching submission, as Central's list returns them, read in keyset pages."""
+    rows: list[listing.SubmissionRow] = []
+    cursor: str | None = None
+    while True:
+        page = listing.list_page(
+            db(), user, form, filters, cursor=cursor, limit=listing.MAX_LIMIT, with_values=False
+        )
+        rows.extend(page.rows)
+        if page.next_cursor is None:
+            return rows
+        cursor = page.next_cursor
+
+
 @bp.get(f"{_FORM}/submissions")
 def list_submissions(project_id: int, xml_form_id: str) -> Response:
-    """Newest first. Filters (since, until, submitterId, reviewState, flag, province, district,
-    subdistrict, village, q) and keyset paging: pass X-Next-Cursor back as ?cursor=."""
+    """All of them, newest first, as Central. Filters (since, until, submitterId, reviewState, flag,
+    province, district, subdistrict, village, q); with ?limit= (or ?cursor=, $top/$skip) one page of
+    Chumchon's keyset paging instead: pass X-Next-Cursor back as ?cursor=."""
     user, form = _form(project_id, xml_form_id)
-    limit, offset = paging()
     filters = listing.filter_from_params(request.args.to_dict(flat=False))
-    page = listing.list_page(
-        db(),
-        user,
-        form,
-        filters,
-        cursor=request.args.get("cursor"),
-        limit=limit,
-        offset=offset,
-        with_values=False,
-    )
-    resp = jsonify(
-        [submission_json(queries.SubmissionItem(r.submission, r.version, r.form_version)) for r in page.rows]
-    )
+    next_cursor: str | None = None
+    if any(name in request.args for name in _PAGING):
+        limit, offset = paging()
+        page = listing.list_page(
+            db(), user, form, filters, cursor=request.args.get("cursor"), limit=limit, offset=offset, with_values=False
+        )
+        rows, next_cursor = page.rows, page.next_cursor
+    else:
+        rows = _all_rows(user, form, filters)
+    resp = jsonify([submission_json(queries.SubmissionItem(r.submission, r.version, r.form_version)) for r in rows])
     resp.headers["X-Total-Count"] = str(listing.count_submissions(db(), user, form, filters))
-    if page.next_cursor:
-        resp.headers["X-Next-Cursor"] = page.next_cursor
+    if next_cursor:
+        resp.headers["X-Next-Cursor"] = next_cursor
     return resp
 
 

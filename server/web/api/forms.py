@@ -1,19 +1,24 @@
-"""JSON API for forms: publish XLSForms, list, open/close, versions, fields and media (shaped after
-ODK Central's /v1/projects/<id>/forms so pyodk-style clients feel at home)."""
+"""JSON API for forms, in ODK Central's shapes (/v1/projects/<id>/forms): create from an XLSForm or an
+XForm (live, or as a draft with ?publish=false), list, open/close, versions, fields and media."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import unquote
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from server.core.accounts import permissions, projects
-from server.core.forms import form_media, publishing
+from server.core.forms import drafts, form_media, publishing
 from server.core.forms.schema import data_fields
-from server.core.ground.errors import BadRequest
-from server.core.models import Form, FormMedia, FormVersion
-from server.web.api.common import Field, checked_body, iso
+from server.core.forms.xform_upload import XML_TYPES, convert_upload
+from server.core.forms.xlsform import ConvertedForm
+from server.core.ground.errors import BadRequest, FormWarnings, NotFound
+from server.core.models import Form, FormVersion, User
+from server.web.api.common import Field, checked_body
+from server.web.api.shapes import fields_json, form_attachment_json, form_json, version_json
 from server.web.auth import api_user
 from server.web.context import db, services
 
@@ -27,84 +32,94 @@ _SUFFIX_BY_TYPE = {
     "text/csv": ".csv",
     "text/markdown": ".md",
     "text/x-markdown": ".md",
+    **{t: ".xml" for t in XML_TYPES},
 }
-_GENERIC_TYPES = frozenset({"", "application/octet-stream", "application/x-www-form-urlencoded"})
+GENERIC_TYPES = frozenset({"", "application/octet-stream", "application/x-www-form-urlencoded"})
+T = TypeVar("T")
 
 
-def form_json(form: Form, *, with_fields: bool = False) -> dict[str, Any]:
-    version = publishing.current_version(form)
-    body: dict[str, Any] = {
-        "projectId": form.project_id,
-        "xmlFormId": form.xml_form_id,
-        "name": version.title,
-        "version": version.version,
-        "hash": version.xform_md5,
-        "state": form.state,
-        "enketoId": None,
-        "keyId": None,
-        "createdAt": iso(form.created_at),
-        "updatedAt": iso(form.updated_at),
-        "publishedAt": iso(version.published_at),
-        "warnings": list(version.warnings),
-        "attachments": {
-            "expected": len(version.media),
-            "present": len(form_media.media_with_content(version)),
-        },
-    }
-    if with_fields:
-        body["fields"] = [
-            {"path": f["path"], "type": f["type"], "sensitive": f["sensitive"]}
-            for f in data_fields(version.field_schema)
-        ]
-    return body
+def is_true(name: str) -> bool:
+    return request.args.get(name, "").strip().lower() == "true"
 
 
-def version_json(version: FormVersion) -> dict[str, Any]:
-    return {
-        "version": version.version,
-        "name": version.title,
-        "hash": version.xform_md5,
-        "sourceFilename": version.source_filename,
-        "publishedAt": iso(version.published_at),
-        "publishedBy": version.published_by_id,
-        "warnings": list(version.warnings),
-    }
+def is_false(name: str) -> bool:
+    return request.args.get(name, "").strip().lower() == "false"
 
 
-def attachment_json(media: FormMedia) -> dict[str, Any]:
-    return {
-        "name": media.name,
-        "type": media.media_type,
-        "exists": media.blob_sha256 is not None,
-        "blobExists": media.blob_sha256 is not None,
-        "datasetExists": False,
-        "hash": media.md5,
-        "updatedAt": iso(media.updated_at) if media.blob_sha256 else None,
-    }
-
-
-def _uploaded_xlsform() -> tuple[bytes, str, str | None]:
-    """(bytes, filename, form id fallback) from a multipart 'file' field or a raw body."""
+def uploaded_definition() -> tuple[bytes, str, str | None]:
+    """(bytes, filename, form id fallback) from a multipart 'file' field or a raw body (XLSForm or XForm)."""
     fallback = request.headers.get("X-XlsForm-FormId-Fallback", "").strip() or None
+    if fallback is not None:
+        fallback = unquote(fallback)  # pyodk percent-encodes the header
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise BadRequest("ต้องส่งไฟล์ในช่อง file / Send the XLSForm in the multipart field 'file'.")
+            raise BadRequest("ต้องส่งไฟล์ในช่อง file / Send the form in the multipart field 'file'.")
         return upload.read(), upload.filename or "", fallback
     named = request.args.get("filename", "").strip()
     if named:
         return request.get_data(), PurePath(named).name, fallback
     mimetype = request.mimetype.lower()
-    if mimetype in ("application/xml", "text/xml"):
-        raise BadRequest("รับเฉพาะไฟล์ XLSForm / Upload the XLSForm (.xlsx, .xls, .csv, .md), not XForm XML.")
     suffix = _SUFFIX_BY_TYPE.get(mimetype)
     if suffix is None:
         raise BadRequest(
             "ไม่ทราบชนิดไฟล์ / Unknown file type: send multipart field 'file', ?filename=, or a Content-Type"
-            f" of an XLSForm (xlsx, xls, csv, markdown); got {mimetype or 'none'!r}."
+            " of an XLSForm (xlsx, xls, csv, markdown) or of an XForm (application/xml);"
+            f" got {mimetype or 'none'!r}.",
+            field="Content-Type",
         )
     # No real file name: only the header may supply a fallback id, never our made-up name.
     return request.get_data(), f"upload{suffix}", fallback or ""
+
+
+def converted_upload() -> tuple[ConvertedForm, bytes, str]:
+    """The uploaded definition converted; XLSForm warnings refuse it unless ?ignoreWarnings=true."""
+    data, filename, fallback = uploaded_definition()
+    converted = convert_upload(data, filename, form_id_fallback=fallback)
+    if converted.warnings and not is_true("ignoreWarnings"):
+        raise FormWarnings(
+            "แบบฟอร์มใช้ได้แต่มีคำเตือน ตรวจคำเตือนแล้วส่งใหม่พร้อม ?ignoreWarnings=true / The Form is valid, but"
+            " with warnings. Please check the warnings and if they are acceptable resubmit with"
+            " ?ignoreWarnings=true",
+            warnings={"xlsFormWarnings": converted.warnings},
+        )
+    return converted, data, filename
+
+
+def stored(action: Callable[[], T]) -> T:
+    """Run a write that stores blobs and commit it; on failure roll back and remove the blobs it wrote
+    that nothing committed refers to."""
+    blobs = services().blobs
+    with blobs.journal() as created:
+        try:
+            result = action()
+            db().commit()
+        except BaseException:
+            db().rollback()
+            publishing.discard_unreferenced_blobs(db(), blobs, created)
+            raise
+    return result
+
+
+def readable_form(project_id: int, xml_form_id: str) -> tuple[User, Form]:
+    """A form with its published version, or only a draft for those who may update forms (as Central)."""
+    user = api_user()
+    permissions.require(db(), user, "form.read", project_id)
+    form = drafts.any_form(db(), project_id, xml_form_id)
+    if form.current_version is None:
+        permissions.require(db(), user, "form.update", project_id)
+    return user, form
+
+
+def shown_version(form: Form) -> FormVersion:
+    """What Central calls the form's "any version": the published one first, else the draft."""
+    return form.current_version or drafts.draft_of(db(), form)
+
+
+def _chumchon_fields(version: FormVersion) -> list[dict[str, Any]]:
+    return [
+        {"path": f["path"], "type": f["type"], "sensitive": f["sensitive"]} for f in data_fields(version.field_schema)
+    ]
 
 
 @bp.get("")
@@ -112,33 +127,44 @@ def list_forms(project_id: int) -> Response:
     user = api_user()
     permissions.require(db(), user, "form.read", project_id)
     projects.get_project(db(), project_id)
-    return jsonify([form_json(f) for f in publishing.list_forms(db(), project_id)])
+    may_update = permissions.can(db(), user, "form.update", project_id)
+    rows = drafts.list_all_forms(db(), project_id)
+    return jsonify(
+        [form_json(f, shown_version(f), user) for f in rows if f.current_version is not None or may_update]
+    )
 
 
 @bp.post("")
-def publish(project_id: int) -> Response:
+def create_form(project_id: int) -> Response:
+    """?publish=false makes a draft (Central); ?publish=true, or no publish parameter, publishes at once
+    (an existing form ID then gets a new version, as Chumchon always did)."""
     user = api_user()
     permissions.require(db(), user, "form.create", project_id)
-    data, filename, fallback = _uploaded_xlsform()
-    blobs = services().blobs
-    with blobs.journal() as created:
-        try:
-            version = publishing.publish_form(
-                db(), blobs, project_id, data, filename, user_id=user.id, form_id_fallback=fallback
+    converted, data, filename = converted_upload()
+    if is_false("publish"):
+        version = stored(
+            lambda: drafts.create_form_as_draft(
+                db(), services().blobs, project_id, converted, data, filename, user_id=user.id
             )
-            db().commit()
-        except BaseException:
-            db().rollback()  # then remove what this attempt wrote that nothing committed refers to
-            publishing.discard_unreferenced_blobs(db(), blobs, created)
-            raise
-    return jsonify(form_json(version.form, with_fields=True))
+        )
+    else:
+        version = stored(
+            lambda: publishing.publish_form(
+                db(), services().blobs, project_id, data, filename, user_id=user.id, converted=converted
+            )
+        )
+    body = form_json(version.form, version, user)
+    body["fields"] = _chumchon_fields(version)
+    return jsonify(body)
 
 
 @bp.get("/<xml_form_id>")
 def get_form(project_id: int, xml_form_id: str) -> Response:
-    user = api_user()
-    permissions.require(db(), user, "form.read", project_id)
-    return jsonify(form_json(publishing.get_form(db(), project_id, xml_form_id), with_fields=True))
+    user, form = readable_form(project_id, xml_form_id)
+    version = shown_version(form)
+    body = form_json(form, version, user)
+    body["fields"] = _chumchon_fields(version)
+    return jsonify(body)
 
 
 @bp.patch("/<xml_form_id>")
@@ -147,64 +173,112 @@ def update_form(project_id: int, xml_form_id: str) -> Response:
     permissions.require(db(), user, "form.update", project_id)
     body = checked_body({"state": Field((str,), max_length=32)})
     if "state" not in body:
-        raise BadRequest('ต้องระบุ state / Send {"state": "open"} or {"state": "closed"}.')
-    form = publishing.set_form_state(
-        db(), publishing.get_form(db(), project_id, xml_form_id), body["state"], user_id=user.id
-    )
+        raise BadRequest('ต้องระบุ state / Send {"state": "open"} or {"state": "closed"}.', field="state")
+    form = drafts.any_form(db(), project_id, xml_form_id)
+    publishing.set_form_state(db(), form, body["state"], user_id=user.id)
     db().commit()
-    return jsonify(form_json(form))
+    return jsonify(form_json(form, shown_version(form), user))
+
+
+def _xml(version: FormVersion) -> Response:
+    return Response(services().blobs.read_bytes(version.xform_sha256), content_type="application/xml")
 
 
 @bp.get("/<xml_form_id>.xml")
 def form_xml(project_id: int, xml_form_id: str) -> Response:
-    user = api_user()
-    permissions.require(db(), user, "form.read", project_id)
-    version = publishing.current_version(publishing.get_form(db(), project_id, xml_form_id))
-    return Response(services().blobs.read_bytes(version.xform_sha256), content_type="application/xml")
+    _user, form = readable_form(project_id, xml_form_id)
+    return _xml(shown_version(form))
+
+
+def published_version(form: Form, version: str) -> FormVersion:
+    found = next((v for v in publishing.published_versions(form) if v.version == version), None)
+    if found is None:
+        raise NotFound(f"ไม่พบรุ่น {version} / Form version {version!r} not found.", version=version)
+    return found
 
 
 @bp.get("/<xml_form_id>/versions")
 def list_versions(project_id: int, xml_form_id: str) -> Response:
-    user = api_user()
-    permissions.require(db(), user, "form.read", project_id)
-    form = publishing.get_form(db(), project_id, xml_form_id)
-    return jsonify([version_json(v) for v in reversed(form.versions)])
+    _user, form = readable_form(project_id, xml_form_id)
+    return jsonify([version_json(form, v) for v in reversed(publishing.published_versions(form))])
+
+
+@bp.get("/<xml_form_id>/versions/<version>")
+def get_version(project_id: int, xml_form_id: str, version: str) -> Response:
+    _user, form = readable_form(project_id, xml_form_id)
+    return jsonify(version_json(form, published_version(form, version)))
+
+
+@bp.get("/<xml_form_id>/versions/<version>.xml")
+def version_xml(project_id: int, xml_form_id: str, version: str) -> Response:
+    _user, form = readable_form(project_id, xml_form_id)
+    return _xml(published_version(form, version))
+
+
+@bp.get("/<xml_form_id>/versions/<version>/fields")
+def version_fields(project_id: int, xml_form_id: str, version: str) -> Response:
+    _user, form = readable_form(project_id, xml_form_id)
+    return jsonify(fields_json(published_version(form, version).field_schema, odata=is_true("odata")))
+
+
+@bp.get("/<xml_form_id>/versions/<version>/attachments")
+def version_attachments(project_id: int, xml_form_id: str, version: str) -> Response:
+    _user, form = readable_form(project_id, xml_form_id)
+    return jsonify([form_attachment_json(m) for m in published_version(form, version).media])
+
+
+@bp.get("/<xml_form_id>/versions/<version>/attachments/<name>")
+def version_attachment(project_id: int, xml_form_id: str, version: str, name: str) -> Response:
+    _user, form = readable_form(project_id, xml_form_id)
+    return media_file(published_version(form, version), name)
 
 
 @bp.get("/<xml_form_id>/fields")
 def list_fields(project_id: int, xml_form_id: str) -> Response:
-    user = api_user()
-    permissions.require(db(), user, "form.read", project_id)
-    schema = publishing.current_version(publishing.get_form(db(), project_id, xml_form_id)).field_schema
-    # Central's keys (binary, selectMultiple) beside ours, so its clients can read the list too.
-    return jsonify(
-        [
-            {**f, "binary": f["bind_type"] == "binary", "selectMultiple": f["type"] == "select_multiple"}
-            for f in schema["fields"]
-        ]
-    )
+    _user, form = readable_form(project_id, xml_form_id)
+    return jsonify(fields_json(shown_version(form).field_schema, odata=is_true("odata")))
 
 
 @bp.get("/<xml_form_id>/attachments")
 def list_attachments(project_id: int, xml_form_id: str) -> Response:
-    user = api_user()
-    permissions.require(db(), user, "form.read", project_id)
-    version = publishing.current_version(publishing.get_form(db(), project_id, xml_form_id))
-    return jsonify([attachment_json(m) for m in version.media])
+    _user, form = readable_form(project_id, xml_form_id)
+    return jsonify([form_attachment_json(m) for m in shown_version(form).media])
+
+
+def media_file(version: FormVersion, name: str) -> Response:
+    media = form_media.get_media_file(version, name)
+    return send_file(
+        services().blobs.path(media.blob_sha256 or ""),
+        mimetype=media.content_type or form_media.content_type_for(name),
+        as_attachment=True,
+        download_name=media.name,
+        etag=media.md5 or False,
+    )
+
+
+@bp.get("/<xml_form_id>/attachments/<name>")
+def get_attachment(project_id: int, xml_form_id: str, name: str) -> Response:
+    _user, form = readable_form(project_id, xml_form_id)
+    return media_file(shown_version(form), name)
+
+
+def declared_type() -> str | None:
+    # Generic types say nothing about the file; the name's extension says more.
+    return request.mimetype if request.mimetype not in GENERIC_TYPES else None
 
 
 @bp.post("/<xml_form_id>/attachments/<name>")
 def upload_attachment(project_id: int, xml_form_id: str, name: str) -> Response:
+    """Chumchon's extra: replace a media file of the published version in place (Central goes through
+    a draft: …/draft/attachments/NAME, then …/draft/publish)."""
     user = api_user()
     permissions.require(db(), user, "form.update", project_id)
     version = publishing.current_version(publishing.get_form(db(), project_id, xml_form_id))
-    # Generic types say nothing about the file; the name's extension says more.
-    declared = request.mimetype if request.mimetype not in _GENERIC_TYPES else None
     media = form_media.attach_media(
-        db(), services().blobs, version, name, request.get_data(), declared, user_id=user.id
+        db(), services().blobs, version, name, request.get_data(), declared_type(), user_id=user.id
     )
     db().commit()
-    return jsonify(attachment_json(media))
+    return jsonify(form_attachment_json(media))
 
 
 def register(app: Flask) -> None:

@@ -2,42 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from server.core.accounts import permissions, projects, users
-from server.core.ground.errors import NotFound, Unauthenticated
-from server.core.models import Project, User, utcnow
+from server.core.ground.errors import AuthenticationFailed, BadRequest, NotFound
+from server.core.models import User
 from server.web.api.common import Field, checked_body, iso
+from server.web.api.shapes import actor_json, extended, project_json, verbs_of
 from server.web.auth import api_user
 from server.web.context import db
 
 bp = Blueprint("api_projects", __name__, url_prefix="/v1")
 
 
-def project_json(project: Project) -> dict[str, Any]:
-    return {
-        "id": project.id,
-        "name": project.name,
-        "description": project.description,
-        "archived": project.archived,
-        "keyId": None,
-        "createdAt": iso(project.created_at),
-        "updatedAt": None,
-        "deletedAt": None,
-    }
-
-
 def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "type": "user",
-        "displayName": user.display_name,
-        "email": user.username,
-        "createdAt": iso(user.created_at),
-        "roles": sorted({g.role for g in user.grants}),
-    }
+    """Central's user: the actor plus email; Chumchon's roles beside it (verbs when extended)."""
+    body = {**(actor_json(user) or {}), "type": "user", "email": user.username, "roles": sorted({g.role for g in user.grants})}
+    if extended():
+        body["verbs"] = verbs_of(user, None)
+    return body
 
 
 _SESSION_BODY = {
@@ -57,10 +43,18 @@ def create_session() -> tuple[Response, int]:
     username = body.get("email") or body.get("username") or ""
     user = users.find_user(db(), username)
     if user is None or not users.verify_password(user, body["password"]):
-        raise Unauthenticated("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password.")
-    token = users.start_api_session(db(), user)
+        raise AuthenticationFailed("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Could not authenticate with the provided credentials.")
+    token, row = users.open_api_session(db(), user)
     db().commit()
-    return jsonify({"token": token, "createdAt": iso(utcnow()), "expiresAt": None}), 200
+    # csrf is Central's token for cookie sessions; a Bearer token needs none, so it is only a fresh secret.
+    return jsonify(
+        {
+            "token": token,
+            "csrf": secrets.token_urlsafe(48),
+            "createdAt": iso(row.created_at),
+            "expiresAt": iso(row.expires_at),
+        }
+    ), 200
 
 
 @bp.delete("/sessions/current")
@@ -99,9 +93,8 @@ def current_user() -> Response:
 @bp.get("/projects")
 def list_projects() -> Response:
     user = api_user()
-    rows = db().query(Project).order_by(Project.id).all()
-    visible = [p for p in rows if permissions.can(db(), user, "project.read", p.id)]
-    return jsonify([project_json(p) for p in visible])
+    visible = [p for p in projects.list_projects(db()) if permissions.can(db(), user, "project.read", p.id)]
+    return jsonify([project_json(p, user) for p in visible])
 
 
 @bp.post("/projects")
@@ -111,14 +104,71 @@ def create_project() -> tuple[Response, int]:
     body = checked_body(_PROJECT_BODY)
     project = projects.create_project(db(), body["name"], body.get("description"))
     db().commit()
-    return jsonify(project_json(project)), 200
+    return jsonify(project_json(project, user)), 200
 
 
 @bp.get("/projects/<int:project_id>")
 def get_project(project_id: int) -> Response:
     user = api_user()
     permissions.require(db(), user, "project.read", project_id)
-    return jsonify(project_json(projects.get_project(db(), project_id)))
+    return jsonify(project_json(projects.get_project(db(), project_id), user))
+
+
+_PROJECT_UPDATE = {
+    "name": Field((str,), max_length=projects.MAX_NAME_LENGTH),
+    "description": Field((str,), max_length=projects.MAX_DESCRIPTION_LENGTH, nullable=True),
+    "archived": Field((bool,), nullable=True),
+}
+
+
+@bp.patch("/projects/<int:project_id>")
+def update_project(project_id: int) -> Response:
+    """Central's PATCH: any of name, description, archived."""
+    user = api_user()
+    permissions.require(db(), user, "project.update", project_id)
+    body = checked_body(_PROJECT_UPDATE)
+    project = projects.update_project(
+        db(),
+        projects.get_project(db(), project_id),
+        name=body.get("name"),
+        description=body.get("description"),
+        archived=body.get("archived"),
+        actor_id=user.id,
+    )
+    db().commit()
+    return jsonify(project_json(project, user))
+
+
+@bp.put("/projects/<int:project_id>")
+def replace_project(project_id: int) -> Response:
+    """Central's PUT sets the project's own fields (name required; its form-level parts are not taken)."""
+    user = api_user()
+    permissions.require(db(), user, "project.update", project_id)
+    body = checked_body({**_PROJECT_UPDATE, "name": Field((str,), required=True, max_length=projects.MAX_NAME_LENGTH)})
+    if "forms" in body:
+        raise BadRequest(
+            "PUT ที่มี forms ยังไม่รองรับ / A PUT with per-form states and assignments (forms) is not supported.",
+            field="forms",
+        )
+    project = projects.update_project(
+        db(),
+        projects.get_project(db(), project_id),
+        name=body["name"],
+        description=body.get("description") or "",
+        archived=bool(body.get("archived")),
+        actor_id=user.id,
+    )
+    db().commit()
+    return jsonify(project_json(project, user))
+
+
+@bp.delete("/projects/<int:project_id>")
+def delete_project(project_id: int) -> Response:
+    user = api_user()
+    permissions.require(db(), user, "project.delete", project_id)
+    projects.delete_project(db(), projects.get_project(db(), project_id), actor_id=user.id)
+    db().commit()
+    return jsonify({"success": True})
 
 
 def register(app: Flask) -> None:

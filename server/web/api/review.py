@@ -17,7 +17,7 @@ from server.core.models import AuditEvent, Comment, Form, User
 from server.core.review import comments, dashboard, history, listing, states
 from server.core.submissions import queries
 from server.web.api.common import Field, checked_body, iso
-from server.web.api.data import submission_json
+from server.web.api.shapes import submission_json
 from server.web.auth import api_user
 from server.web.context import db
 

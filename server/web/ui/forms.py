@@ -29,7 +29,7 @@ def _load(project_id: int, xml_form_id: str, verb: str) -> Form:
 
 def _page(form: Form, status: int = 200, **extra: Any) -> Response:
     version = publishing.current_version(form)
-    versions = list(reversed(form.versions))
+    versions = list(reversed(publishing.published_versions(form)))
     ids = {v.published_by_id for v in versions if v.published_by_id is not None}
     names = {u.id: u.display_name for u in db().scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     return render(

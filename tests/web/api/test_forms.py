@@ -70,7 +70,7 @@ def test_raw_body_without_form_id_or_fallback_is_refused(
 
 def test_unknown_upload_types_are_refused_clearly(client: FlaskClient, admin_headers: dict[str, str]) -> None:
     resp = client.post(FORMS, data=b"<h:html/>", headers={**admin_headers, "Content-Type": "application/xml"})
-    assert resp.status_code == 400 and "XLSForm" in resp.get_json()["message"]
+    assert resp.status_code == 400 and "XForm" in resp.get_json()["message"]
     resp = client.post(FORMS, data=b"x", headers={**admin_headers, "Content-Type": "image/png"})
     assert resp.status_code == 400 and "image/png" in resp.get_json()["message"]
     resp = upload(client, admin_headers, filename="kitchen_sink.pdf")
@@ -85,10 +85,10 @@ def test_broken_xlsform_is_400_with_the_row_number(
     )
     assert resp.status_code == 400
     body = resp.get_json()
-    assert body["code"] == "400.3"
+    assert body["code"] == 400.3
     assert "[row : 3]" in body["message"] and body["message"].startswith("แบบฟอร์มมีข้อผิดพลาด")
     resp = upload(client, admin_headers, b"PK\x03\x04 not really a workbook", "household.xlsx")
-    assert resp.status_code == 400 and resp.get_json()["code"] == "400.3"
+    assert resp.status_code == 400 and resp.get_json()["code"] == 400.3
 
 
 def test_same_version_different_content_is_a_conflict(
@@ -100,14 +100,21 @@ def test_same_version_different_content_is_a_conflict(
     assert resp.status_code == 409 and "bump the version" in resp.get_json()["message"]
 
 
-def test_warnings_are_returned_not_refused(client: FlaskClient, admin_headers: dict[str, str]) -> None:
+def test_warnings_refuse_unless_ignored_as_central(client: FlaskClient, admin_headers: dict[str, str]) -> None:
     source = KITCHEN.replace(b"max-pixels=1024", b"               ")
-    resp = client.post(
-        f"{FORMS}?ignoreWarnings=false",
-        data={"file": (BytesIO(source), "k.md")},
-        headers=admin_headers,
-        content_type="multipart/form-data",
-    )
+
+    def send(query: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            f"{FORMS}?{query}",
+            data={"file": (BytesIO(source), "k.md")},
+            headers=admin_headers,
+            content_type="multipart/form-data",
+        )
+
+    refused = send("ignoreWarnings=false")
+    assert refused.status_code == 400 and refused.get_json()["code"] == 400.16
+    assert any("max-pixels" in w for w in refused.get_json()["details"]["warnings"]["xlsFormWarnings"])
+    resp = send("ignoreWarnings=true")
     assert resp.status_code == 200
     assert any("max-pixels" in w for w in resp.get_json()["warnings"])
 
@@ -122,8 +129,8 @@ def test_list_get_versions_and_fields(client: FlaskClient, admin_headers: dict[s
     versions = client.get(f"{FORMS}/kitchen_sink/versions", headers=admin_headers).get_json()
     assert [v["version"] for v in versions] == ["2026112302", "2026112301"]
     fields = client.get(f"{FORMS}/kitchen_sink/fields", headers=admin_headers).get_json()
-    photo = next(f for f in fields if f["path"] == "/data/household/house_photo")
-    assert photo["type"] == "image" and photo["binary"] is True
+    photo = next(f for f in fields if f["path"] == "/household/house_photo")  # Central's paths and types
+    assert photo["type"] == "binary" and photo["binary"] is True and photo["xlsformType"] == "image"
     assert next(f for f in fields if f["name"] == "savings")["selectMultiple"] is True
     assert client.get(f"{FORMS}/nope", headers=admin_headers).status_code == 404
     assert client.get(f"{FORMS}/nope.xml", headers=admin_headers).status_code == 404
