@@ -1,4 +1,4 @@
-"""The JSON API under /v1, shaped after ODK Central's: projects, forms, submissions, exports.
+"""The JSON API under /v1, shaped after ODK Central's: projects, forms, submissions, exports, OData.
 
 Uses server.core through thin views; errors are mapped to JSON in server.web.errors."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web.api import data, forms, projects, review
+from server.web.api import data, forms, odata, projects, review
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, data, review):
+    for area in (projects, forms, data, review, odata):
         area.register(app)
