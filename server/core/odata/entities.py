@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from server.core.forms.masking import MASK
 from server.core.odata.errors import ODataPropertyNotFound
-from server.core.odata.model import SUBMISSIONS, SYSTEM_FIELDS, FormModel, Node, Table
+from server.core.odata.model import SUBMISSIONS, SYSTEM_FIELDS, FormModel, Node, Table, odata_name
 
 _TEXT_KINDS = frozenset({"text", "select_one", "select_multiple", "binary", "date", "time", "dateTime"})
 
@@ -141,7 +141,8 @@ def _fill(ctx: _Context, nodes: list[Node], values: Mapping[str, Any], key: str,
     out: dict[str, Any] = {}
     for node in nodes:
         if node.kind == "group":
-            out[node.name] = _fill(ctx, node.children, values, key, trail)
+            # A group is a step of the navigation path too (Submissions('…')/group/repeat).
+            out[node.name] = _fill(ctx, node.children, values, key, [*trail, node.name])
         elif node.kind == "repeat":
             out[f"{node.name}@odata.navigationLink"] = _link(ctx, trail, node.name)
             if ctx.options.expand:
@@ -162,9 +163,17 @@ def repeat_entity(ctx: _Context, row: RepeatRowData, trail: list[str], parent_ke
     if parent_key is not None:
         parent = ctx.instance_id if table.parent_repeat is None else row_id(row.parent_key)
         entity[parent_key] = parent
-    name = table.name.rsplit(".", 1)[1]
-    entity.update(_fill(ctx, table.nodes, row.values, row.key, [*trail, f"{name}('{own}')"]))
+    entity.update(_fill(ctx, table.nodes, row.values, row.key, [*trail, *_steps(ctx.model, table, own)]))
     return entity
+
+
+def _steps(model: FormModel, table: Table, own: str) -> list[str]:
+    """The navigation steps from a repeat row's parent to the row: the groups between, then
+    `repeat('id')`."""
+    parent = model.by_repeat[table.parent_repeat].repeat_path if table.parent_repeat else model.root
+    assert table.repeat_path is not None and parent is not None
+    names = [odata_name(part) for part in table.repeat_path[len(parent) + 1 :].split("/")]
+    return [*names[:-1], f"{names[-1]}('{own}')"]
 
 
 def system_of(sub: SubmissionData) -> dict[str, Any]:
@@ -186,17 +195,21 @@ def system_of(sub: SubmissionData) -> dict[str, Any]:
     }
 
 
+_ROOT = ""  # the submission itself as a parent (its rows' PARENT_KEY is the current version's instanceID)
+
+
 def _children(sub: SubmissionData) -> dict[str, list[RepeatRowData]]:
+    keys = {row.key for row in sub.repeats}
     by_parent: dict[str, list[RepeatRowData]] = {}
     for row in sub.repeats:
-        by_parent.setdefault(row.parent_key, []).append(row)
+        by_parent.setdefault(row.parent_key if row.parent_key in keys else _ROOT, []).append(row)
     return by_parent
 
 
 def submission_entity(model: FormModel, sub: SubmissionData, options: Options) -> dict[str, Any]:
     ctx = _Context(model, sub.instance_id, options, _children(sub))
     entity: dict[str, Any] = {"__id": sub.instance_id}
-    entity.update(_fill(ctx, model.tables[SUBMISSIONS].nodes, sub.values, sub.instance_id, []))
+    entity.update(_fill(ctx, model.tables[SUBMISSIONS].nodes, sub.values, _ROOT, []))
     entity["__system"] = system_of(sub)
     return entity
 
@@ -212,9 +225,10 @@ def repeat_entities(model: FormModel, table: Table, sub: SubmissionData, options
         trail: list[str] = []
         parent = by_key.get(row.parent_key)
         while parent is not None:  # the navigation trail down to this row's parent
-            parent_table = model.by_repeat[parent.repeat_path]
-            trail.insert(0, f"{parent_table.name.rsplit('.', 1)[1]}('{row_id(parent.key)}')")
+            trail[:0] = _steps(model, model.by_repeat[parent.repeat_path], row_id(parent.key))
             parent = by_key.get(parent.parent_key)
+        # then the groups between the parent and this repeat
+        trail += _steps(model, table, "")[:-1]
         out.append(repeat_entity(ctx, row, trail, table.parent_key))
     return out
 

@@ -21,7 +21,7 @@ from server.core.ground.errors import NotFound
 from server.core.models import Form, Submission, User
 from server.core.odata import entities, filters, reading
 from server.core.odata.errors import ODataQueryError
-from server.core.odata.model import SUBMISSIONS, FormModel, Table, build_model
+from server.core.odata.model import FormModel, Table, build_model
 
 TOKEN_PREFIX = "01"  # Central's $skiptoken: "01" + base64 of a small JSON object
 
@@ -256,5 +256,3 @@ def _count(feed: Feed) -> int:
     counting = replace(feed, top=None, skip=0, token={}, selection=None)
     return sum(len(batch) for batch, _ in counting._batches())
 
-
-__all__ = ["SUBMISSIONS", "Feed", "open_feed"]

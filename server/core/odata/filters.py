@@ -14,9 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, and_, cast, exists, extract, func, literal, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    and_,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import ColumnElement as Expr
 
 from server.core.models import Record, Submission
 from server.core.odata.errors import ODataFilterError, ODataPropertyNotFound
@@ -275,7 +287,7 @@ def _compare(op: str, left: Operand, right: Operand, dialect: str) -> ColumnElem
         if other.kind == "null" or op not in ("eq", "ne"):
             raise ODataFilterError("null can only be compared with eq or ne to a property")
         expr = other.expr if other.expr is not None else literal(other.value)
-        condition: Expr[bool] = expr.is_(None) if op == "eq" else expr.isnot(None)
+        condition: ColumnElement[bool] = expr.is_(None) if op == "eq" else expr.isnot(None)
     else:
         kind = left.kind if left.expr is not None else right.kind
         if kind in ("literal", "bool"):

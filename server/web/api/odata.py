@@ -55,6 +55,13 @@ def _streamed(chunks: Iterator[bytes], content_type: str) -> Response:
     return Response(itertools.chain(head, chunks), content_type=content_type)
 
 
+def _request_url() -> str:
+    """This request's absolute URL, percent-encoded, for @odata.nextLink."""
+    query = request.query_string.decode("latin-1")
+    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    return f"{_root()}{path}" + (f"?{query}" if query else "")
+
+
 @bp.get(_SVC)
 @bp.get(f"{_SVC}/")
 def service_document(project_id: int, xml_form_id: str) -> Response:
@@ -74,21 +81,24 @@ def metadata(project_id: int, xml_form_id: str) -> Response:
 
 
 def _target(subpath: str) -> tuple[str, str | None, str | None]:
-    """(entity set name, instance id, parent row id) of a path under .svc/, or 404."""
+    """(entity set name, instance id, parent row id) of a path under .svc/, or 404: `Submissions`,
+    `Submissions.members`, `Submissions('…')`, `Submissions('…')/group/members`,
+    `Submissions('…')/members('…')/visits` (a key only on Submissions and on the last repeat before the
+    table)."""
+    missing = NotFound("ไม่พบสิ่งที่ขอ / Could not find the resource you were looking for.")
     segments = []
     for part in subpath.split("/"):
         match = _SEGMENT.match(part)
         if match is None:
-            raise NotFound("ไม่พบสิ่งที่ขอ / Could not find the resource you were looking for.")
+            raise missing
         segments.append((match.group(1), match.group(2)))
     (first, instance_id), rest = segments[0], segments[1:]
     if not rest:
         return first, instance_id, None
-    if first != model.SUBMISSIONS or instance_id is None:
-        raise NotFound("ไม่พบสิ่งที่ขอ / Could not find the resource you were looking for.")
-    if any(key is not None for _, key in rest[:-2]) or rest[-1][1] is not None:
-        raise NotFound("ไม่พบสิ่งที่ขอ / Could not find the resource you were looking for.")
-    parent_id = rest[-2][1] if len(rest) > 1 else None
+    keyed = [i for i, (_, key) in enumerate(rest) if key is not None]
+    if first != model.SUBMISSIONS or instance_id is None or len(keyed) > 1 or rest[-1][1] is not None:
+        raise missing
+    parent_id = rest[keyed[0]][1] if keyed else None
     return ".".join([first, *(name for name, _ in rest)]), instance_id, parent_id
 
 
@@ -104,7 +114,7 @@ def entity_set(project_id: int, xml_form_id: str, subpath: str) -> Response:
         table,
         request.args.to_dict(flat=True),
         service_url=_service_url(project_id, xml_form_id),
-        request_url=_root() + request.full_path.rstrip("?"),
+        request_url=_request_url(),
         instance_id=instance_id,
         parent_id=parent_id,
     )

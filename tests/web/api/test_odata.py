@@ -9,7 +9,6 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
@@ -127,7 +126,7 @@ def test_repeat_tables_single_submissions_and_expand(
     members = get(client, svc(project, "/Submissions.members"), admin_headers)
     assert members["@odata.context"].endswith("/$metadata#Submissions.members")
     assert [(m["full_name"], m["__Submissions-id"]) for m in members["value"]] == [
-        ("สมชาย ใจดี", "uuid:1"), ("สมหญิง ใจดี", "uuid:1"), ("สมชาย ใจดี", "uuid:0"), ("สมหญิง ใจดี", "uuid:0"),
+    ("สมชาย ใจดี", "uuid:1"), ("สมหญิง ใจดี", "uuid:1"), ("สมชาย ใจดี", "uuid:0"), ("สมหญิง ใจดี", "uuid:0"),
     ]
     first = members["value"][2]
     assert len(first["__id"]) == 40 and first["age"] == 45
@@ -193,68 +192,68 @@ def test_select_wkt_and_orderby(
     assert [r["__id"] for r in oldest["value"]] == ["uuid:0", "uuid:1", "uuid:2"]
     by_id = get(client, svc(project, "/Submissions?$orderby=__id desc&$top=1"), admin_headers)
     assert by_id["value"][0]["__id"] == "uuid:2"
-    assert "$skiptoken" in by_id["@odata.nextLink"]
+    assert "%24skiptoken=01" in by_id["@odata.nextLink"]  # encoded as Central encodes it
     members = get(client, svc(project, "/Submissions.members?$select=age"), admin_headers)["value"]
     assert set(members[0]) == {"__id", "age"}
 
 
-@pytest.mark.parametrize(
-    ("flt", "expected"),
-    [
-        ("__id eq 'uuid:1'", ["uuid:1"]),
-        ("__id ne 'uuid:1' and not (__id eq 'uuid:0')", ["uuid:2"]),
-        ("(__id eq 'uuid:0' or __id eq 'uuid:2') and __system/reviewState eq null", ["uuid:2", "uuid:0"]),
-        ("__system/submissionDate lt 2000-01-01T00:00:00Z", []),
-        ("__system/submissionDate gt 2000-01-01", ["uuid:2", "uuid:1", "uuid:0"]),
-        ("year(__system/submissionDate) ge 2024 and month(__system/submissionDate) le 12", ["uuid:2", "uuid:1", "uuid:0"]),
-        ("date(__system/submissionDate) lt 2001-01-01", []),
-        ("__system/updatedAt le now()", ["uuid:2", "uuid:1", "uuid:0"]),
-        ("__system/submitterId eq null", ["uuid:2", "uuid:1", "uuid:0"]),
-        ("__system/deletedAt eq null", ["uuid:2", "uuid:1", "uuid:0"]),
-        ("__system/submitterId ne 7", []),  # SQL's null: no submitter is not "not 7", as in Central
-        ("phone eq '0112345678'", ["uuid:1"]),
-        ("household/house_no eq '12/3 หมู่ 4' and rooms ge 3 and income lt 150000.6", ["uuid:2", "uuid:1", "uuid:0"]),
-        ("rooms gt 3", []),
-        ("remarks ne null", ["uuid:2", "uuid:1", "uuid:0"]),
-    ],
-)
+FILTERS = [
+    ("__id eq 'uuid:1'", ["uuid:1"]),
+    ("__id ne 'uuid:1' and not (__id eq 'uuid:0')", ["uuid:2"]),
+    ("(__id eq 'uuid:0' or __id eq 'uuid:2') and __system/reviewState eq null", ["uuid:2", "uuid:0"]),
+    ("__system/submissionDate lt 2000-01-01T00:00:00Z", []),
+    ("__system/submissionDate gt 2000-01-01", ["uuid:2", "uuid:1", "uuid:0"]),
+    ("year(__system/submissionDate) ge 2024 and month(__system/submissionDate) le 12", ["uuid:2", "uuid:1", "uuid:0"]),
+    ("date(__system/submissionDate) lt 2001-01-01", []),
+    ("__system/updatedAt le now()", ["uuid:2", "uuid:1", "uuid:0"]),
+    ("__system/submitterId eq null", ["uuid:2", "uuid:1", "uuid:0"]),
+    ("__system/deletedAt eq null", ["uuid:2", "uuid:1", "uuid:0"]),
+    ("__system/submitterId ne 7", []),  # SQL's null: no submitter is not "not 7", as in Central
+    ("phone eq '0112345678'", ["uuid:1"]),
+    ("household/house_no eq '12/3 หมู่ 4' and rooms ge 3 and income lt 150000.6", ["uuid:2", "uuid:1", "uuid:0"]),
+    ("rooms gt 3", []),
+    ("remarks ne null", ["uuid:2", "uuid:1", "uuid:0"]),
+]
+
+
 def test_filters(
-    client: FlaskClient, services: Services, project: Project, admin_headers: dict[str, str], flt: str, expected: list[str]
+    client: FlaskClient, services: Services, project: Project, admin_headers: dict[str, str]
 ) -> None:
     seed(services, project, 3)
-    rows = get(client, svc(project, "/Submissions?$count=true&$filter=" + quote(flt)), admin_headers)
-    assert [r["__id"] for r in rows["value"]] == expected
-    assert rows["@odata.count"] == len(expected)
+    for flt, expected in FILTERS:  # one seeded form for every case: the suite stays quick
+        rows = get(client, svc(project, "/Submissions?$count=true&$filter=" + quote(flt)), admin_headers)
+        assert [r["__id"] for r in rows["value"]] == expected, flt
+        assert rows["@odata.count"] == len(expected), flt
 
 
-@pytest.mark.parametrize(
-    ("query", "code"),
-    [
-        ("$top=-1", "400.8"),
-        ("$top=abc", "400.8"),
-        ("$skip=abc", "400.8"),
-        ("$count=maybe", "400.8"),
-        ("$expand=members", "400.8"),
-        ("$skiptoken=nonsense", "400.8"),
-        ("$skiptoken=01" + base64.b64encode(b'{"instanceId": "uuid:gone"}').decode(), "400.8"),
-        ("$select=nothing", "400.23"),
-        ("$filter=" + quote("nothing eq 1"), "400.23"),
-        ("$filter=" + quote("__id eq"), "400.18"),
-        ("$filter=" + quote("__id eq 'a' and"), "400.18"),
-        ("$filter=" + quote("(__id eq 'a'"), "400.18"),
-        ("$filter=" + quote("__id lt null"), "400.18"),
-        ("$filter=" + quote("__system/submitterId eq 'somchai'"), "400.18"),
-        ("$filter=" + quote("__system/submissionDate gt 'yesterday'"), "400.18"),
-        ("$filter=" + quote("length(__id) eq 3"), "400.18"),
-        ("$filter=" + quote("__id eq 'a' ; drop table submission"), "400.18"),
-        ("$orderby=" + quote("rooms desc"), "400.18"),
-        ("$orderby=" + quote("__id sideways"), "400.18"),
-    ],
-)
+BAD_OPTIONS = [
+    ("$top=-1", "400.8"),
+    ("$top=abc", "400.8"),
+    ("$skip=abc", "400.8"),
+    ("$count=maybe", "400.8"),
+    ("$expand=members", "400.8"),
+    ("$skiptoken=nonsense", "400.8"),
+    ("$skiptoken=01" + base64.b64encode(b'{"instanceId": "uuid:gone"}').decode(), "400.8"),
+    ("$select=nothing", "400.23"),
+    ("$filter=" + quote("nothing eq 1"), "400.23"),
+    ("$filter=" + quote("__id eq"), "400.18"),
+    ("$filter=" + quote("__id eq 'a' and"), "400.18"),
+    ("$filter=" + quote("(__id eq 'a'"), "400.18"),
+    ("$filter=" + quote("__id lt null"), "400.18"),
+    ("$filter=" + quote("__system/submitterId eq 'somchai'"), "400.18"),
+    ("$filter=" + quote("__system/submissionDate gt 'yesterday'"), "400.18"),
+    ("$filter=" + quote("length(__id) eq 3"), "400.18"),
+    ("$filter=" + quote("__id eq 'a' ; drop table submission"), "400.18"),
+    ("$orderby=" + quote("rooms desc"), "400.18"),
+    ("$orderby=" + quote("__id sideways"), "400.18"),
+]
+
+
 def test_bad_options_are_400_with_centrals_codes(
-    client: FlaskClient, services: Services, project: Project, admin_headers: dict[str, str], query: str, code: str
+    client: FlaskClient, services: Services, project: Project, admin_headers: dict[str, str]
 ) -> None:
     seed(services, project, 1)
-    body = get(client, svc(project, "/Submissions?" + query), admin_headers, 400)
-    assert body["code"] == code
-    assert any("\u0e00" <= ch <= "\u0e7f" for ch in body["message"])
+    for query, code in BAD_OPTIONS:
+        body = get(client, svc(project, "/Submissions?" + query), admin_headers, 400)
+        assert body["code"] == code, query
+        assert any("\u0e00" <= ch <= "\u0e7f" for ch in body["message"]), query
