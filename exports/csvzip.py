@@ -8,36 +8,129 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
 from exports.cells import cell_function, safe_text
 from exports.columns import Table, plan_tables
 from exports.options import ExportOptions
 
+STEP_ROWS = 500  # rows between two hand-overs of a streamed file
 Row = Mapping[str, Any]  # {"values": {path: value}, <system column name>: value, …}
 
 
-def _write_table(archive: zipfile.ZipFile, table: Table, rows: Iterable[Row], options: ExportOptions) -> int:
+def _table_steps(
+    archive: zipfile.ZipFile, table: Table, rows: Iterable[Row], options: ExportOptions
+) -> Generator[None, None, int]:
+    """Write one table into its zip entry, pausing (yield) every STEP_ROWS rows so that a streaming
+    caller can hand on what the archive has written so far; returns the rows written."""
+    with archive.open(table.filename, "w", force_zip64=True) as entry:
+        # utf-8-sig writes the BOM Excel needs to read Thai text as UTF-8 instead of code page 874.
+        text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="", write_through=False)
+        count = yield from _csv_steps(text, table, rows, options)
+        text.flush()
+        text.detach()
+    return count
+
+
+def _csv_steps(
+    text: io.TextIOBase, table: Table, rows: Iterable[Row], options: ExportOptions
+) -> Generator[None, None, int]:
     count = 0
     columns = table.columns
     buddhist, excel_ids = options.dates == "buddhist", options.excel_ids
     cells = [cell_function(c, buddhist=buddhist, excel_ids=excel_ids) for c in columns]
-    with archive.open(table.filename, "w", force_zip64=True) as entry:
-        # utf-8-sig writes the BOM Excel needs to read Thai text as UTF-8 instead of code page 874.
-        text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="", write_through=False)
-        writer = csv.writer(text)
-        # A label is user text too: "=HYPERLINK(…)" or "@เลือก" as a header would run in Excel.
-        writer.writerow([safe_text(c.header) for c in columns])
-        write = writer.writerow
-        for row in rows:
-            if not row.get("values"):
-                row = {**row, "values": {}}
-            write([f(row) for f in cells])
-            count += 1
-        text.flush()
-        text.detach()
+    writer = csv.writer(text)
+    # A label is user text too: "=HYPERLINK(…)" or "@เลือก" as a header would run in Excel.
+    writer.writerow([safe_text(c.header) for c in columns])
+    write = writer.writerow
+    for row in rows:
+        if not row.get("values"):
+            row = {**row, "values": {}}
+        write([f(row) for f in cells])
+        count += 1
+        if count % STEP_ROWS == 0:
+            yield
     return count
+
+
+def _write_table(archive: zipfile.ZipFile, table: Table, rows: Iterable[Row], options: ExportOptions) -> int:
+    steps = _table_steps(archive, table, rows, options)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return int(done.value)
+
+
+class _Spool(io.RawIOBase):
+    """A write-only, non-seekable sink whose bytes are taken out as they come (zipfile then writes
+    data descriptors instead of seeking back, which is what lets a zip be streamed)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def iter_csv_zip(
+    tables: Iterable[Table],
+    main_rows: Iterable[Row],
+    repeat_rows: Callable[[str], Iterable[Row]],
+    options: ExportOptions,
+    media: Iterable[tuple[str, Iterable[bytes]]] = (),
+) -> Iterator[bytes]:
+    """The same zip as write_csv_zip, as a stream of byte chunks (for an HTTP response), from tables
+    the caller planned (plan_tables, possibly with extra system columns); then each `media` file
+    (name, chunks) under `media/`, stored as it is (photos do not deflate)."""
+    spool = _Spool()
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True) as archive:
+        for table in tables:
+            rows = main_rows if table.repeat_path is None else repeat_rows(table.repeat_path)
+            for _ in _table_steps(archive, table, rows, options):
+                if spool.parts:
+                    yield spool.take()
+            if spool.parts:
+                yield spool.take()
+        written: set[str] = set()
+        for name, chunks in media:
+            if name in written:  # the same file name in two submissions: the first one is kept
+                continue
+            written.add(name)
+            info = zipfile.ZipInfo(f"media/{name}")
+            info.compress_type = zipfile.ZIP_STORED
+            with archive.open(info, "w", force_zip64=True) as entry:
+                for chunk in chunks:
+                    entry.write(chunk)
+                    yield spool.take()
+    yield spool.take()
+
+
+def iter_csv(table: Table, rows: Iterable[Row], options: ExportOptions) -> Iterator[bytes]:
+    """One table as a plain UTF-8 (with BOM) CSV, streamed in chunks."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    for _ in _csv_steps(buffer, table, rows, options):
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def write_csv_zip(

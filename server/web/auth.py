@@ -108,6 +108,9 @@ def openrosa_user(token: str | None) -> Principal:
             # 403, not 401: a 401 would make Collect ask for a password that cannot help (as ODK Central).
             raise Forbidden("ลิงก์หรือคิวอาร์โค้ดนี้ใช้ไม่ได้แล้ว / This link or QR code is no longer valid.")
         return principal
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        # An API client on a URL both surfaces answer (ODK Central's /v1/projects/ID/forms/ID.xml).
+        return principal_of(db(), api_user())
     principal = _digest_user()
     if principal is not None:
         return principal

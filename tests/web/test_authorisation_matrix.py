@@ -144,7 +144,14 @@ EXPECTED.update(
 )
 for _name in ("per-day", "surveyors", "villages", "flags", "points", "grid"):
     EXPECTED[("GET", f"/v1/projects/<int:project_id>/forms/<xml_form_id>/dashboard/{_name}")] = "submission.read"
-for _prefix in ("", "/projects/<int:project_id>", "/key/<token>/projects/<int:project_id>"):
+# OData and Central's CSV (server/web/api/odata.py): form.read first (403 before 404), then submission.read.
+_ODATA_FORM = "/v1/projects/<int:project_id>/forms/<xml_form_id>"
+for _suffix in (".svc", ".svc/", ".svc/$metadata", ".svc/<path:subpath>", "/submissions.csv.zip", "/submissions.csv"):
+    EXPECTED[("GET", _ODATA_FORM + _suffix)] = "submission.read"
+_PREFIXES = ("", "/projects/<int:project_id>", "/key/<token>/projects/<int:project_id>")
+# ODK Central's Collect URLs answer the same OpenRosa routes.
+_PREFIXES += ("/v1/projects/<int:project_id>", "/v1/key/<token>/projects/<int:project_id>")
+for _prefix in _PREFIXES:
     EXPECTED.update(
         {
             ("GET", f"{_prefix}/formList"): LOGIN,
@@ -207,6 +214,7 @@ def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
         "export_id": "2",
         "token": token,
         "path:filename": "nothing.css",
+        "path:subpath": "Submissions",
         "user_id": "1",
         "grant_id": "1",
         "kind": "district",
@@ -237,7 +245,7 @@ def test_anonymous_is_refused(client: FlaskClient, outsider: dict[str, str], met
         return
     resp = _send(client, method, fill(rule, "not-a-real-token"), {})
     # A token route with an unknown token is a 403 (a 401 would make Collect ask for a password).
-    expected = 403 if rule.startswith("/key/") else 401
+    expected = 403 if rule.startswith(("/key/", "/v1/key/")) else 401
     assert resp.status_code == expected, f"{method} {rule}: {resp.status_code} {resp.get_data(as_text=True)[:200]}"
 
 
@@ -249,7 +257,7 @@ def test_a_user_of_another_project_is_refused(
     if rule.startswith("/ui/"):
         assert sign_in(client, "outsider").status_code == 302
         resp = _ui_send(client, method, url)
-    elif rule.startswith("/key/"):
+    elif rule.startswith(("/key/", "/v1/key/")):
         resp = _send(client, method, url, {})
     elif rule.startswith("/v1/"):
         resp = _send(client, method, url, {"Authorization": outsider["Authorization"]})

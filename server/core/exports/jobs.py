@@ -63,7 +63,7 @@ class ExportCancelled(Exception):
     """Raised inside a build when its row says it was cancelled."""
 
 
-def _schema(session: Session, form: Form, options: ExportOptions) -> dict[str, Any]:
+def export_schema(session: Session, form: Form, options: ExportOptions) -> dict[str, Any]:
     """The current version's schema, with older versions' fields merged in when asked."""
     assert form.current_version is not None
     schema = dict(form.current_version.field_schema)
@@ -122,7 +122,7 @@ def request_export(
         )
     parsed = check_options(options, form.current_version.field_schema)
     if parsed.all_versions:  # field selection may name a field only an older version has
-        parsed = check_options(options, _schema(session, form, parsed))
+        parsed = check_options(options, export_schema(session, form, parsed))
     key = _cache_key(session, form, fmt, parsed, access.creator_view(session, user.id if user else None, form))
     export = Export(
         form_id=form.id,
@@ -308,12 +308,12 @@ def build_export(
         fmt = export.format
         form_id, project_id, xml_form_id = form.id, form.project_id, form.xml_form_id
         try:
-            options = options_from_json(export.options, _schema(session, form, ExportOptions(all_versions=True)))
+            options = options_from_json(export.options, export_schema(session, form, ExportOptions(all_versions=True)))
         except OptionError as exc:
             export.state, export.error, export.finished_at = EXPORT_FAILED, exc.message, utcnow()
             session.commit()
             return export
-        schema = _schema(session, form, options)
+        schema = export_schema(session, form, options)
         view = access.creator_view(session, export.created_by_id, form)
         masks = masking.sensitive_paths(schema) if view.masked else frozenset()
         export.state, export.started_at, export.error = RUNNING, utcnow(), None

@@ -116,23 +116,8 @@ def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[s
             if not rows:
                 return
             last_id = rows[-1][0]
-            files = {
-                vid: (present, expected)
-                for vid, expected, present in session.execute(
-                    select(Attachment.submission_version_id, func.count(), func.count(Attachment.blob_sha256))
-                    .where(Attachment.submission_version_id.in_([r[5] for r in rows]))
-                    .group_by(Attachment.submission_version_id)
-                )
-            }
-            # Edits = versions beyond the first (only edited submissions come back).
-            versions = dict(
-                session.execute(
-                    select(SubmissionVersion.submission_id, func.count())
-                    .where(SubmissionVersion.submission_id.in_([r[0] for r in rows]))
-                    .group_by(SubmissionVersion.submission_id)
-                    .having(func.count() > 1)
-                ).all()
-            )
+            files = attachment_counts(session, [r[5] for r in rows])
+            versions = edit_counts(session, [r[0] for r in rows])
         for sid, created, review, submitter, name, vid, iid, device, form_version, values in rows:
             present, expected = files.get(vid, (0, 0))
             yield {
@@ -144,11 +129,36 @@ def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[s
                 "AttachmentsExpected": expected,
                 "ReviewState": review,
                 "DeviceID": device,
-                "Edits": versions.get(sid, 1) - 1,
+                "Edits": versions.get(sid, 0),
                 "FormVersion": form_version,
                 "values": _loads(values) if values else {},
             }
         last = last_id
+
+
+def attachment_counts(session: Session, version_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(present, expected) attachments per submission version (versions without any left out)."""
+    return {
+        vid: (present, expected)
+        for vid, expected, present in session.execute(
+            select(Attachment.submission_version_id, func.count(), func.count(Attachment.blob_sha256))
+            .where(Attachment.submission_version_id.in_(version_ids))
+            .group_by(Attachment.submission_version_id)
+        )
+    }
+
+
+def edit_counts(session: Session, submission_ids: list[int]) -> dict[int, int]:
+    """Edits (versions beyond the first) per submission; only edited submissions come back."""
+    return {
+        sid: count - 1
+        for sid, count in session.execute(
+            select(SubmissionVersion.submission_id, func.count())
+            .where(SubmissionVersion.submission_id.in_(submission_ids))
+            .group_by(SubmissionVersion.submission_id)
+            .having(func.count() > 1)
+        )
+    }
 
 
 def _chunks(sessions: SessionFactory, flt: RowFilter) -> Iterator[list[tuple[int, int]]]:

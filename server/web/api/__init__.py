@@ -1,4 +1,4 @@
-"""The JSON API under /v1, shaped after ODK Central's: projects, forms, submissions, exports.
+"""The JSON API under /v1, shaped after ODK Central's: projects, forms, submissions, exports, OData.
 
 Uses server.core through thin views; errors are mapped to JSON in server.web.errors."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web.api import data, drafts, forms, projects, review, submitting
+from server.web.api import data, drafts, forms, odata, projects, review, submitting
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, drafts, data, review, submitting):
+    for area in (projects, forms, drafts, data, review, submitting, odata):
         area.register(app)

@@ -3,6 +3,8 @@
 BASE                              -> the default project, Digest/Basic login
 BASE/projects/<id>                -> that project, Digest/Basic login
 BASE/key/<token>/projects/<id>    -> that project, the collector's path token (QR code), no login
+BASE/v1/projects/<id>, BASE/v1/key/<token>/projects/<id> -> the same, at ODK Central's URLs, so a phone
+                                     or QR code set up for Central works; links stay in that family
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ PREFIXES = {
     "": "default",
     "/projects/<int:project_id>": "project",
     "/key/<token>/projects/<int:project_id>": "key",
+    "/v1/projects/<int:project_id>": "v1_project",
+    "/v1/key/<token>/projects/<int:project_id>": "v1_key",
 }
 
 
@@ -32,6 +36,8 @@ def openrosa_base_url(project_id: int | None, token: str | None) -> str:
     """The server URL Collect was configured with, so generated links keep the token prefix."""
     root = services().settings.public_url or request.host_url.rstrip("/")
     root = root + request.script_root
+    if request.path.startswith("/v1/"):  # the phone uses ODK Central's URLs: so do its links
+        root += "/v1"
     if token is not None:
         return f"{root}/key/{token}/projects/{project_id}"
     if project_id is not None:

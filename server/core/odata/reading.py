@@ -1,0 +1,179 @@
+"""Reading a form's submissions for OData in keyset pages, each page its own short transaction, so
+a feed of a million submissions holds one page in memory at a time. The rows are the exports' rows
+(`server.core.exports.rows.filtered`: current, processed, not deleted, inside the reader's area)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Text, and_, cast, func, or_, select
+
+from server.core.exports import rows
+from server.core.exports.rows import RowFilter, SessionFactory
+from server.core.models import FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
+from server.core.odata.entities import RepeatRowData, SubmissionData
+from server.core.odata.filters import ORDER_COLUMNS
+
+PAGE = 1000  # submissions read per query
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which submissions a feed reads and in what order."""
+
+    form_id: int
+    scope: Any  # the reader's area (permissions.area_condition) or None
+    conditions: tuple[ColumnElement[bool], ...] = ()  # $filter, one instance id …
+    order: tuple[tuple[str, bool], ...] = (("__system/submissionDate", True),)
+
+    def row_filter(self) -> RowFilter:
+        return RowFilter(self.form_id, scope=self.scope)
+
+
+def _keys(query: Query) -> list[tuple[Any, bool]]:
+    keys = [(ORDER_COLUMNS[name], desc) for name, desc in query.order]
+    last_desc = keys[-1][1] if keys else True
+    return [*keys, (Submission.id, last_desc)]  # the id breaks ties: every row has one place
+
+
+def _after(keys: list[tuple[Any, bool]], values: tuple[Any, ...], inclusive: bool) -> ColumnElement[bool]:
+    """Rows strictly after (or at, when inclusive) the row whose sort keys are `values`."""
+    alternatives = []
+    for i, (column, desc) in enumerate(keys):
+        same = [keys[j][0] == values[j] for j in range(i)]
+        alternatives.append(and_(*same, column < values[i] if desc else column > values[i]))
+    if inclusive:
+        alternatives.append(and_(*[column == values[j] for j, (column, _) in enumerate(keys)]))
+    return or_(*alternatives)
+
+
+def sort_values(session: Any, query: Query, instance_id: str) -> tuple[Any, ...] | None:
+    """The sort keys of one submission of the feed (to resume after it), None if it is not there."""
+    keys = _keys(query)
+    found = session.execute(
+        select(*[c for c, _ in keys]).where(Submission.form_id == query.form_id, Submission.instance_id == instance_id)
+    ).first()
+    return tuple(found) if found is not None else None
+
+
+def _base(query: Query) -> Any:
+    return rows.filtered(
+        select(
+            Submission.id,
+            Submission.instance_id,
+            Submission.created_at,
+            Submission.updated_at,
+            Submission.deleted_at,
+            Submission.review_state,
+            Submission.submitter_id,
+            User.display_name,
+            SubmissionVersion.id,
+            SubmissionVersion.device_id,
+            FormVersion.version,
+            cast(Record.values, Text),
+            *[c for c, _ in _keys(query)],
+        )
+        .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
+        .join(Record, Record.submission_version_id == SubmissionVersion.id)
+        .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
+        .outerjoin(User, User.id == Submission.submitter_id),
+        query.row_filter(),
+    ).where(*query.conditions)
+
+
+def submission_pages(
+    sessions: SessionFactory,
+    query: Query,
+    *,
+    after: tuple[Any, ...] | None = None,
+    inclusive: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+    repeat_paths: tuple[str, ...] = (),
+) -> Iterator[list[SubmissionData]]:
+    """Pages of the feed's submissions in its order, from just after `after` (the sort keys of the
+    last row sent), skipping `offset` rows, at most `limit` rows in all; with their repeat rows of
+    `repeat_paths`."""
+    keys = _keys(query)
+    width = len(keys)
+    left = limit
+    while left is None or left > 0:
+        size = PAGE if left is None else min(PAGE, left)
+        statement = _base(query)
+        if after is not None:
+            statement = statement.where(_after(keys, after, inclusive))
+        statement = statement.order_by(*[c.desc() if d else c.asc() for c, d in keys]).limit(size)
+        if offset:
+            statement = statement.offset(offset)
+        with sessions() as session:
+            found = session.execute(statement).all()
+            if not found:
+                return
+            files = rows.attachment_counts(session, [r[8] for r in found])
+            edits = rows.edit_counts(session, [r[0] for r in found])
+            repeats = _repeat_rows(session, [r[8] for r in found], repeat_paths) if repeat_paths else {}
+        page = []
+        for r in found:
+            present, expected = files.get(r[8], (0, 0))
+            page.append(
+                SubmissionData(
+                    id=r[0], instance_id=r[1], created_at=r[2], updated_at=r[3], deleted_at=r[4],
+                    review_state=r[5], submitter_id=r[6], submitter_name=r[7],
+                    attachments_present=present, attachments_expected=expected, device_id=r[9],
+                    edits=edits.get(r[0], 0), form_version=r[10],
+                    values=orjson.loads(r[11]) if r[11] else {}, repeats=repeats.get(r[8], []),
+                )
+            )
+        yield page
+        after, inclusive, offset = tuple(found[-1][-width:]), False, 0
+        if left is not None:
+            left -= len(found)
+        if len(found) < size:
+            return
+
+
+def _repeat_rows(session: Any, version_ids: list[int], paths: tuple[str, ...]) -> dict[int, list[RepeatRowData]]:
+    by_version: dict[int, list[RepeatRowData]] = {}
+    for vid, path, ordinal, key, parent_key, values in session.execute(
+        select(
+            RepeatRow.submission_version_id,
+            RepeatRow.repeat_path,
+            RepeatRow.ordinal,
+            RepeatRow.key,
+            RepeatRow.parent_key,
+            cast(RepeatRow.values, Text),
+        )
+        .where(RepeatRow.submission_version_id.in_(version_ids), RepeatRow.repeat_path.in_(paths))
+        .order_by(RepeatRow.submission_version_id, RepeatRow.ordinal)
+    ):
+        by_version.setdefault(vid, []).append(
+            RepeatRowData(path, ordinal, key, parent_key, orjson.loads(values) if values else {})
+        )
+    return by_version
+
+
+def count_submissions(sessions: SessionFactory, query: Query) -> int:
+    with sessions() as session:
+        statement = rows.filtered(
+            select(func.count())
+            .select_from(Submission)
+            .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id),
+            query.row_filter(),
+        ).where(*query.conditions)
+        return int(session.scalar(statement) or 0)
+
+
+def count_repeat_rows(sessions: SessionFactory, query: Query, repeat_path: str) -> int:
+    with sessions() as session:
+        statement = rows.filtered(
+            select(func.count())
+            .select_from(RepeatRow)
+            .join(SubmissionVersion, SubmissionVersion.id == RepeatRow.submission_version_id)
+            .join(Submission, Submission.current_version_id == SubmissionVersion.id)
+            .where(RepeatRow.form_id == query.form_id, RepeatRow.repeat_path == repeat_path),
+            query.row_filter(),
+        ).where(*query.conditions)
+        return int(session.scalar(statement) or 0)
