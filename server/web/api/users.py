@@ -50,6 +50,8 @@ def list_users() -> Response:
 def create_user() -> Response:
     """A new account without roles (assign roles on projects); `email` is the username."""
     user = api_user()
+    if not directory.is_admin(db(), user):
+        raise Forbidden("เฉพาะผู้ดูแลระบบ / Administrators only.")
     body = checked_body(_CREATE_BODY)
     created = directory.create_user(db(), user, body["email"], body.get("password"), body.get("displayName"))
     db().commit()
