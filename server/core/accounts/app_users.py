@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.core.accounts import users, web_sessions
@@ -41,13 +41,13 @@ def _audit(session: Session, actor: User | None, action: str, target: User, **de
     )
 
 
-def _member_condition(project_id: int):  # type: ignore[no-untyped-def]
+def _member_condition(project_id: int) -> ColumnElement[bool]:
     keyed = select(FieldKey.user_id).where(FieldKey.project_id == project_id)
     granted = select(RoleGrant.user_id).where(RoleGrant.project_id == project_id, RoleGrant.role == "collector")
     return or_(User.id.in_(keyed), User.id.in_(granted))
 
 
-def _query(project_id: int):  # type: ignore[no-untyped-def]
+def _query(project_id: int) -> Select[User]:
     return select(User).where(
         User.active.is_(True), User.collect_token.is_not(None), _member_condition(project_id)
     )

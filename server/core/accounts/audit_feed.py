@@ -48,7 +48,8 @@ CATEGORIES: dict[str, frozenset[str]] = {
 _VERBOSE = frozenset({"submission.create", "submission.update", "submission.update.version",
                       "submission.attachment.update", "submission.delete", "submission.restore"})
 _ACTEE_NAMESPACE = uuid.UUID("5b7d0c7e-4f2a-4a8e-9a61-2f1f6c0e9b11")
-_OFFSET_HOURS = re.compile(r"([+-]\d{2})$")
+_OFFSET_HOURS = re.compile(r"(T.*[+-]\d{2})$")
+_DATE_ONLY = re.compile(r"^(\d{4}-\d{2}-\d{2})([+-]\d{2}(?::?\d{2})?)?$")
 
 
 def central_name(stored: str) -> str:
@@ -67,18 +68,18 @@ def parse_time(text: str | None, name: str) -> datetime | None:
     value = text.strip()
     if value[-1] in "zZ":
         value = value[:-1] + "+00:00"
-    value = _OFFSET_HOURS.sub(r"\1:00", value) if re.search(r"[T ]|\d{4}-\d{2}-\d{2}[+-]", value) else value
-    date_part, _sep, rest = value.partition("T") if "T" in value else (value[:10], "", value[10:])
-    if rest and rest[0] in "+-" and "T" not in value:
-        value = f"{date_part}T00:00:00{rest}"
+    date_only = _DATE_ONLY.match(value)
+    if date_only:
+        value = f"{date_only[1]}T00:00:00{date_only[2] or ''}"
+    value = _OFFSET_HOURS.sub(r"\1:00", value)  # "+08" -> "+08:00"
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
+        return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise BadRequest(
             f"{name} ต้องเป็นวันที่หรือเวลาแบบ ISO 8601 / {name} must be an ISO 8601 date or timestamp.",
             field=name,
         ) from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.core.accounts import management, permissions, users, web_sessions
@@ -28,7 +28,7 @@ def _audit(session: Session, actor: User, action: str, target: User, **details: 
     )
 
 
-def _web_accounts():  # type: ignore[no-untyped-def]
+def _web_accounts() -> Select[User]:
     return select(User).where(User.active.is_(True), User.password_hash.is_not(None))
 
 

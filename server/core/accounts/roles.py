@@ -58,7 +58,7 @@ APP_USER = _BY_SYSTEM["app-user"]
 def find_role(param: str | int) -> Role:
     """A role by numeric id or system name (as Central's /roles/:id), else NotFound."""
     text = str(param).strip()
-    role = _BY_ID.get(int(text)) if text.isdigit() else _BY_SYSTEM.get(_ALIASES.get(text, text))
+    role = _BY_ID.get(int(text)) if text.isascii() and text.isdigit() and len(text) < 10 else _BY_SYSTEM.get(_ALIASES.get(text, text))
     if role is None:
         raise NotFound(f"ไม่พบบทบาท {text!r} / Role {text!r} not found.", role=text)
     return role

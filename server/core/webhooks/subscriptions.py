@@ -24,8 +24,12 @@ MIN_SECRET, MAX_SECRET = 16, 255
 def check_url(url: str) -> str:
     """Only absolute http:// and https:// URLs with a host; anything else is refused."""
     text = url.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(text) > MAX_URL:
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or len(text) > MAX_URL or not text.isprintable():
         raise BadRequest(
             "ที่อยู่ webhook ต้องขึ้นต้นด้วย http:// หรือ https:// / The webhook URL must be an absolute "
             f"http:// or https:// URL of at most {MAX_URL} characters.",
