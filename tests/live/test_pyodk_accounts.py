@@ -11,13 +11,13 @@ from pyodk.client import Client
 
 from tests.live.harness import LiveServer
 
-SIMPLE = b"""| survey |
+SIMPLE = """| survey |
 | | type | name | label |
 | | text | name | ชื่อ |
 | settings |
 | | form_id | version | form_title |
 | | simple | 1 | แบบง่าย |
-"""
+""".encode()
 OTHER = SIMPLE.replace(b"| simple | 1 |", b"| other | 1 |")
 
 
