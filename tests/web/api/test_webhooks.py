@@ -127,21 +127,22 @@ def test_a_receiver_that_is_down_is_logged_and_retried(client, admin_headers, se
     assert log[0]["state"] == "pending" and log[0]["lastStatus"] is None and log[0]["lastError"]
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"url": "ftp://example.org/x"},
-        {"url": "javascript:alert(1)"},
-        {"url": "file:///etc/passwd"},
-        {"url": "http://"},
-        {"url": "127.0.0.1/no-scheme"},
-        {"url": "https://example.org/x", "events": ["everything"]},
-        {"url": "https://example.org/x", "events": []},
-        {"url": "https://example.org/x", "secret": "short"},
-        {"url": 5},
-    ],
-)
-def test_bad_webhooks_are_refused(client, admin_headers, body) -> None:
-    resp = client.post("/v1/projects/1/webhooks", json=body, headers=admin_headers)
-    assert resp.status_code == 400 and resp.get_json()["message"]
+BAD_BODIES = [
+    {"url": "ftp://example.org/x"},
+    {"url": "javascript:alert(1)"},
+    {"url": "file:///etc/passwd"},
+    {"url": "http://"},
+    {"url": "http://[::1/unclosed"},
+    {"url": "127.0.0.1/no-scheme"},
+    {"url": "https://example.org/x", "events": ["everything"]},
+    {"url": "https://example.org/x", "events": []},
+    {"url": "https://example.org/x", "secret": "short"},
+    {"url": 5},
+]
+
+
+def test_bad_webhooks_are_refused(client, admin_headers) -> None:
+    for body in BAD_BODIES:
+        resp = client.post("/v1/projects/1/webhooks", json=body, headers=admin_headers)
+        assert resp.status_code == 400 and resp.get_json()["message"], body
     assert client.get("/v1/projects/1/webhooks", headers=admin_headers).get_json() == []
