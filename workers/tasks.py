@@ -13,7 +13,13 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from server.core.exports.jobs import build_export, stale_queued_exports
-from server.core.ground.broker import BUILD_EXPORT, DELIVER_WEBHOOKS, PROCESS_PENDING, PROCESS_SUBMISSION, SWEEP
+from server.core.ground.broker import (
+    BUILD_EXPORT,
+    DELIVER_WEBHOOKS,
+    PROCESS_PENDING,
+    PROCESS_SUBMISSION,
+    SWEEP,
+)
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings

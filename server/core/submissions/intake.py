@@ -31,7 +31,7 @@ from server.core.submissions import new_rows
 from server.core.submissions.lookups import FormInfo, FormVersionInfo, find_form, find_form_version
 from server.core.submissions.xmlsafe import SubmissionXml, parse_submission, values_at_paths
 from server.core.webhooks import outbox
-from server.core.webhooks.subscriptions import RECEIVED
+from server.core.webhooks.subscriptions import RECEIVED as WEBHOOK_RECEIVED
 
 # (file name, content type, bytes or a readable stream) — a multipart part as the web layer hands it over.
 IncomingFile = tuple[str, str | None, bytes | IO[bytes]]
@@ -465,7 +465,7 @@ def _record_received(
         "submitterId": user.id if user is not None else None,
         "edit": parsed.deprecated_id is not None,
     }
-    outbox.record(session, project_id, RECEIVED, [payload], cache)
+    outbox.record(session, project_id, WEBHOOK_RECEIVED, [payload], cache)
 
 
 def _rewind(stream: IO[bytes]) -> bool:
