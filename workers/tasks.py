@@ -13,12 +13,19 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from server.core.exports.jobs import build_export, stale_queued_exports
-from server.core.ground.broker import BUILD_EXPORT, PROCESS_PENDING, PROCESS_SUBMISSION, SWEEP
+from server.core.ground.broker import (
+    BUILD_EXPORT,
+    DELIVER_WEBHOOKS,
+    PROCESS_PENDING,
+    PROCESS_SUBMISSION,
+    SWEEP,
+)
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
 from server.core.submissions.batches import process_pending
 from server.core.submissions.processing import process_submission_version, record_failure, sweep_unprocessed
+from server.core.webhooks import delivery
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,11 @@ def process_pending_job(services: Services, send: Callable[..., Any] | None = No
     )
     if send is not None and sum(counts.values()) >= DRAIN_LIMIT:
         send(PROCESS_PENDING)
+    if send is not None and counts.get("processed"):
+        # Processing may have queued webhook events (and intake's wait since): send them now.
+        with services.db.session() as session:
+            if delivery.has_due(session):
+                send(DELIVER_WEBHOOKS)
     return counts
 
 
@@ -69,13 +81,16 @@ def sweep_job(services: Services, send: Callable[..., Any], grace_seconds: float
     with services.db.session() as session:
         versions = sweep_unprocessed(session, timedelta(seconds=grace_seconds), limit=1000)
         exports = stale_queued_exports(session, max(grace_seconds, EXPORT_GRACE_SECONDS))
+        webhooks = delivery.has_due(session)
     if versions:
         send(PROCESS_PENDING)
+    if webhooks:  # events recorded while the broker was away, retries whose backoff has passed
+        send(DELIVER_WEBHOOKS)
     for export_id in exports:
         send(BUILD_EXPORT, export_id)
     if versions or exports:
         log.info("sweeper woke workers for %d waiting submission(s) and %d export(s)", len(versions), len(exports))
-    return {"submissions": len(versions), "exports": len(exports)}
+    return {"submissions": len(versions), "exports": len(exports), "webhooks": int(webhooks)}
 
 
 def build_export_job(services: Services, export_id: int) -> str:
@@ -85,6 +100,11 @@ def build_export_job(services: Services, export_id: int) -> str:
     except NotFound:
         log.warning("export %s no longer exists", export_id)
         return "missing"
+
+
+def deliver_webhooks_job(services: Services) -> dict[str, int]:
+    """Send every due webhook delivery (new events and retries whose backoff has passed)."""
+    return delivery.deliver_due(services.db.sessions)
 
 
 class ProcessServices:
@@ -122,6 +142,10 @@ def register_tasks(app: Celery, services: ProcessServices, grace_seconds: float)
     @app.task(name=BUILD_EXPORT, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def build(export_id: int) -> str:
         return build_export_job(services.get(), int(export_id))
+
+    @app.task(name=DELIVER_WEBHOOKS, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    def deliver_webhooks() -> dict[str, int]:
+        return deliver_webhooks_job(services.get())
 
     @worker_ready.connect(weak=False)  # type: ignore[untyped-decorator]
     def drain_on_start(sender: Any = None, **_kwargs: Any) -> None:

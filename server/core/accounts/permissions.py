@@ -12,6 +12,9 @@ Decisions (documented here because the UI and the API both rely on them):
 - sensitive fields (marked `sensitive` in the XLSForm) are shown only with `submission.read_sensitive`,
   held by admin and manager; everyone else sees them masked.
 - commenting is reviewing: it needs `submission.update` (ODK Central lets any reader comment).
+- form assignments (ODK Central's "app-user" role on a form) give a collector's verbs on that form
+  only; a collector with form assignments in a project sees and fills only those forms there (a
+  collector without any keeps every form of his project, as before). `form_scope` answers it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.core.ground.errors import BadRequest, Forbidden
-from server.core.models import ROLES, RoleGrant, Submission, User
+from server.core.models import ROLES, Form, FormAssignment, RoleGrant, Submission, User
 
 # Each role's verbs. Admin holds everything, everywhere.
 ROLE_VERBS: dict[str, frozenset[str]] = {
@@ -57,9 +60,12 @@ ROLE_VERBS: dict[str, frozenset[str]] = {
             "export.read",
             "user.read",
             "user.update",
+            "webhook.manage",
         }
     ),
 }
+# What a form assignment gives on its form (Central's app-user role, which is Chumchon's collector).
+APP_USER_VERBS = ROLE_VERBS["collector"]
 AREA_ROLES = frozenset({"supervisor", "viewer"})
 AREA_LENGTHS = {2: "province", 4: "district", 6: "subdistrict"}
 
@@ -80,6 +86,8 @@ class Area:
 
 # A user's grants as plain data: (role, project_id or None for site-wide, area_code or None for no limit).
 Grants = tuple[tuple[str, int | None, str | None], ...]
+# A user's form assignments as plain data: (project_id, form_id).
+Assignments = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ class Principal:
     active: bool
     digest_ha1: str | None
     grants: Grants
+    forms: Assignments = ()
 
 
 def _grant_rows(session: Session, user: User | Principal) -> Grants:
@@ -105,6 +114,18 @@ def _grant_rows(session: Session, user: User | Principal) -> Grants:
     return tuple((role, project_id, area_code) for role, project_id, area_code in rows)
 
 
+def _assignment_rows(session: Session, user: User | Principal) -> Assignments:
+    if isinstance(user, Principal):
+        return user.forms
+    rows = session.execute(
+        select(Form.project_id, FormAssignment.form_id)
+        .join(Form, Form.id == FormAssignment.form_id)
+        .where(FormAssignment.user_id == user.id)
+        .order_by(FormAssignment.form_id)
+    ).all()
+    return tuple((project_id, form_id) for project_id, form_id in rows)
+
+
 def principal_of(session: Session, user: User) -> Principal:
     return Principal(
         id=user.id,
@@ -112,6 +133,7 @@ def principal_of(session: Session, user: User) -> Principal:
         active=user.active,
         digest_ha1=user.digest_ha1,
         grants=_grant_rows(session, user),
+        forms=_assignment_rows(session, user),
     )
 
 
@@ -138,6 +160,46 @@ def can(session: Session, user: User | Principal | None, verb: str, project_id: 
 
 def require(session: Session, user: User | Principal | None, verb: str, project_id: int | None) -> None:
     if not can(session, user, verb, project_id):
+        raise Forbidden(_NOT_ALLOWED, verb=verb, project_id=project_id)
+
+
+def form_scope(
+    session: Session, user: User | Principal | None, verb: str, project_id: int
+) -> frozenset[int] | None:
+    """The forms of a project on which `user` holds `verb`: None for every form, else a set (maybe
+    empty). A project grant gives every form, except a collector grant of a collector who has form
+    assignments in the project: he then holds his verbs on the assigned forms only."""
+    if user is None or not user.active:
+        return frozenset()
+    assigned = frozenset(form_id for pid, form_id in _assignment_rows(session, user) if pid == project_id)
+    for role, grant_project, _area in _grant_rows(session, user):
+        if role == "admin":
+            return None
+        if grant_project not in (None, project_id) or verb not in ROLE_VERBS.get(role, ()):
+            continue
+        if role == "collector" and assigned:
+            continue
+        return None
+    return assigned if verb in APP_USER_VERBS else frozenset()
+
+
+def can_on_some_form(session: Session, user: User | Principal | None, verb: str, project_id: int) -> bool:
+    """Whether `user` holds `verb` on the project or on at least one of its forms."""
+    scope = form_scope(session, user, verb, project_id)
+    return scope is None or bool(scope)
+
+
+def require_form(
+    session: Session, user: User | Principal | None, verb: str, project_id: int, form_id: int
+) -> None:
+    """Forbidden unless `user` holds `verb` on this form (project grant or form assignment)."""
+    scope = form_scope(session, user, verb, project_id)
+    if scope is not None and form_id not in scope:
+        raise Forbidden(_NOT_ALLOWED, verb=verb, project_id=project_id)
+
+
+def require_some_form(session: Session, user: User | Principal | None, verb: str, project_id: int) -> None:
+    if not can_on_some_form(session, user, verb, project_id):
         raise Forbidden(_NOT_ALLOWED, verb=verb, project_id=project_id)
 
 

@@ -26,6 +26,7 @@ PROCESS_PENDING = "submissions.process_pending"  # claim and process everything 
 WAKE_INTERVAL = 0.5  # seconds: bigger batches for the worker, well inside the processing-lag goal
 SWEEP = "submissions.sweep"
 BUILD_EXPORT = "exports.build"
+DELIVER_WEBHOOKS = "webhooks.deliver"  # send every due webhook delivery (argument-less wake-up)
 
 
 class TaskSender(Protocol):

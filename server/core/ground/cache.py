@@ -21,12 +21,23 @@ from typing import Any, TypeVar
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.core.models import CACHE_EPOCH_ID, CacheEpoch, Form, FormVersion, Project, RoleGrant, User
+from server.core.models import (
+    CACHE_EPOCH_ID,
+    CacheEpoch,
+    FieldKey,
+    Form,
+    FormAssignment,
+    FormVersion,
+    Project,
+    RoleGrant,
+    User,
+    Webhook,
+)
 
 T = TypeVar("T")
 
 # What the cached lookups are made of; a change to any of these rows invalidates every process's cache.
-WATCHED: tuple[type[Any], ...] = (User, RoleGrant, Project, Form, FormVersion)
+WATCHED: tuple[type[Any], ...] = (User, RoleGrant, Project, Form, FormVersion, FieldKey, FormAssignment, Webhook)
 MAX_ENTRIES = 20_000  # a bound, not a tuning knob: the cache is cleared when it is reached
 _CHECKED = "chumchon.cache_checked"
 _BUMPED = "chumchon.cache_bumped"

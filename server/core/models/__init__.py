@@ -4,6 +4,8 @@ from server.core.models.accounts import (
     ROLES,
     ApiSession,
     DigestNonce,
+    FieldKey,
+    FormAssignment,
     LoginFailure,
     RoleGrant,
     User,
@@ -16,6 +18,7 @@ from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
 from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
+from server.core.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "CACHE_EPOCH_ID",
@@ -28,7 +31,9 @@ __all__ = [
     "Comment",
     "DigestNonce",
     "Export",
+    "FieldKey",
     "Form",
+    "FormAssignment",
     "FormMedia",
     "FormVersion",
     "LoginFailure",
@@ -42,5 +47,7 @@ __all__ = [
     "SubmissionVersion",
     "User",
     "WebSession",
+    "Webhook",
+    "WebhookDelivery",
     "utcnow",
 ]

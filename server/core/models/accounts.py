@@ -101,3 +101,28 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(150))
     address: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FieldKey(Base):
+    """An app user (ODK Central's field key) made through the API: a token account bound to one
+    project, with no rights until forms are assigned to it. Collectors made in the web application or
+    the CLI have a project grant instead and count as app users of that project too."""
+
+    __tablename__ = "field_key"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class FormAssignment(Base):
+    """A form assigned to an app user (Central's "app-user" role on a form). A collector with form
+    assignments in a project sees and fills only those forms there."""
+
+    __tablename__ = "form_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "form_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("form.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,8 @@ from server.core.review.listing import (
     matching_ids_query,
     visible_conditions,
 )
+from server.core.webhooks import outbox
+from server.core.webhooks.subscriptions import REVIEWED
 
 RECEIVED = "received"
 REVIEW_STATES = REVIEW_STATE_NAMES
@@ -89,8 +91,28 @@ def set_review_state(
     if text is not None:
         session.add(Comment(submission_id=submission.id, actor_id=user.id if user else None, body=text))
     audit(session, user, "submission.update", submission, {"reviewState": state, "previous": previous}, text)
+    _record_reviewed(session, user, form, [(submission.id, submission.instance_id, previous)], state)
     session.flush()
     return submission
+
+
+def _record_reviewed(
+    session: Session, user: User | None, form: Form, rows: Sequence[tuple[int, str, str | None]], state: str
+) -> None:
+    """The webhook event for each changed submission, in the review's own transaction."""
+    payloads = [
+        {
+            "projectId": form.project_id,
+            "xmlFormId": form.xml_form_id,
+            "instanceId": instance_id,
+            "submissionId": submission_id,
+            "reviewState": state,
+            "previous": shown_state(previous),
+            "actorId": user.id if user is not None else None,
+        }
+        for submission_id, instance_id, previous in rows
+    ]
+    outbox.record(session, form.project_id, REVIEWED, payloads)
 
 
 def bulk_review(
@@ -159,6 +181,7 @@ def bulk_review(
             for sid, iid, previous in rows
         ],
     )
+    _record_reviewed(session, user, form, [(sid, iid, previous) for sid, iid, previous in rows], state)
     session.expire_all()
     return len(ids)
 

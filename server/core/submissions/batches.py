@@ -43,6 +43,8 @@ from server.core.submissions.processing import (
     flatten_instance,
 )
 from server.core.submissions.xmlsafe import parse_xml
+from server.core.webhooks import outbox
+from server.core.webhooks.subscriptions import PROCESSED as WEBHOOK_PROCESSED
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +306,7 @@ def write_batch(
             [{"vid": c.version.id, **{f"x_{k}": c.version_values.get(k) for k in extra}} for c in done],
         )
         _write_facts(session, done)
+        outbox.record_for_forms(session, WEBHOOK_PROCESSED, [_processed_event(c) for c in done])
     for c in failed:
         session.execute(delete(Record).where(Record.submission_version_id == c.version.id))
         session.execute(delete(RepeatRow).where(RepeatRow.submission_version_id == c.version.id))
@@ -321,6 +324,11 @@ def write_batch(
             execution_options={"synchronize_session": False},
         )
     return {PROCESSED: len(done), FAILED: len(failed), "lost": len(converted) - len(done) - len(failed)}
+
+
+def _processed_event(c: Converted) -> tuple[int, dict[str, Any]]:
+    v = c.version
+    return v.form_id, {"instanceId": v.instance_id, "submissionId": v.submission_id, "versionId": v.id}
 
 
 def process_pending(

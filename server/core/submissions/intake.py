@@ -30,6 +30,8 @@ from server.core.models.submissions import RECEIVED
 from server.core.submissions import new_rows
 from server.core.submissions.lookups import FormInfo, FormVersionInfo, find_form, find_form_version
 from server.core.submissions.xmlsafe import SubmissionXml, parse_submission, values_at_paths
+from server.core.webhooks import outbox
+from server.core.webhooks.subscriptions import RECEIVED as WEBHOOK_RECEIVED
 
 # (file name, content type, bytes or a readable stream) — a multipart part as the web layer hands it over.
 IncomingFile = tuple[str, str | None, bytes | IO[bytes]]
@@ -203,6 +205,8 @@ def _accept_once(
     optimistic: bool,
 ) -> IntakeResult:
     form, form_version = _find_form(session, cache, project_id, parsed)
+    # A collector limited to assigned forms (Central's app users) may fill only those.
+    permissions.require_form(session, user, "submission.create", project_id, form.id)
     if not optimistic or parsed.deprecated_id is not None:
         # A first attempt at a new submission skips this lookup: the unique constraints on
         # (form_id, instance_id) catch a retry at insert time, and the second attempt comes here.
@@ -409,7 +413,7 @@ def accept_submission(
     one when not given: correct, just not shared). If the caller deferred the cache's check
     (LookupCache.defer), StaleLookups means nothing was written and the request is to be run again."""
     cache = cache if cache is not None else LookupCache()
-    permissions.require(session, user, "submission.create", project_id)
+    permissions.require_some_form(session, user, "submission.create", project_id)
     for name, _type, _content in files:
         check_attachment_name(name)
     parsed = (
@@ -442,7 +446,32 @@ def accept_submission(
             # Another request stored the same instanceID between our lookup and insert: now it is a retry.
             session.rollback()
             files = [(n, t, c) for n, t, c in files if isinstance(c, bytes) or _rewind(c)]
+            continue
+        if result.created:
+            _record_received(session, cache, project_id, parsed, result, user)
+        return result
     raise AssertionError("unreachable")
+
+
+def _record_received(
+    session: Session,
+    cache: LookupCache,
+    project_id: int,
+    parsed: SubmissionXml,
+    result: IntakeResult,
+    user: User | Principal | None,
+) -> None:
+    """The webhook event, in the intake's own transaction (no query when the project has none)."""
+    payload = {
+        "projectId": project_id,
+        "xmlFormId": parsed.form_id,
+        "instanceId": parsed.instance_id,
+        "submissionId": result.submission_id,
+        "versionId": result.version_id,
+        "submitterId": user.id if user is not None else None,
+        "edit": parsed.deprecated_id is not None,
+    }
+    outbox.record(session, project_id, WEBHOOK_RECEIVED, [payload], cache)
 
 
 def _rewind(stream: IO[bytes]) -> bool:

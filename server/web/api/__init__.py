@@ -6,9 +6,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web.api import data, drafts, forms, odata, projects, review, submitting
+from server.web.api import (
+    app_users,
+    data,
+    drafts,
+    forms,
+    odata,
+    openapi,
+    projects,
+    review,
+    roles,
+    submitting,
+    users,
+    webhooks,
+)
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, drafts, data, review, submitting, odata):
+    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi):
         area.register(app)

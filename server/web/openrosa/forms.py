@@ -32,8 +32,10 @@ def _authorised_form(
 ) -> tuple[int, Form]:
     user = openrosa_user(token)
     pid = resolve_project_id(project_id)
-    permissions.require(db(), user, verb, pid)
-    return pid, publishing.get_form(db(), pid, xml_form_id)
+    permissions.require_some_form(db(), user, verb, pid)
+    form = publishing.get_form(db(), pid, xml_form_id)
+    permissions.require_form(db(), user, verb, pid, form.id)
+    return pid, form
 
 
 @bp.get("/formList")
@@ -42,9 +44,13 @@ def form_list(project_id: int | None = None, token: str | None = None) -> Respon
     pid = resolve_project_id(project_id)
     base = openrosa_base_url(project_id, token)
     entries: list[str] = []
-    # A user without access to this project gets an empty list, as the spec allows per-user filtering.
-    if permissions.can(db(), user, "form.list", pid):
+    # A user without access to this project gets an empty list, as the spec allows per-user filtering;
+    # a collector with form assignments gets only the forms assigned to him (as Central's app users).
+    scope = permissions.form_scope(db(), user, "form.list", pid)
+    if scope is None or scope:
         for form in publishing.downloadable_forms(db(), pid, request.args.get("formID") or None):
+            if scope is not None and form.id not in scope:
+                continue
             version = publishing.current_version(form)
             entries.append(_xform_entry(base, form, version))
     body = f'{_XML_DECL}<xforms xmlns="{XFORMS_LIST_NS}">{"".join(entries)}</xforms>'

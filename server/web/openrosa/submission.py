@@ -27,7 +27,7 @@ def _submitter(project_id: int | None, token: str | None) -> tuple[int, Principa
     user = openrosa_user(token)
     pid = resolve_project_id(project_id)
     # Permission before existence: "no such project" and "not your project" both answer 403.
-    permissions.require(db(), user, "submission.create", pid)
+    permissions.require_some_form(db(), user, "submission.create", pid)
     pid = projects.require_project(db(), services().cache, pid)
     return pid, user
 
