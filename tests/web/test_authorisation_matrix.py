@@ -106,6 +106,26 @@ EXPECTED.update(
         ("POST", f"{_UI_FORM}/exports"): "export.create",
     }
 )
+_DS = "/v1/projects/<int:project_id>/datasets"
+EXPECTED.update(
+    {
+        ("GET", _DS): "entity.read",
+        ("POST", _DS): "dataset.create",
+        ("GET", f"{_DS}/<name>"): "entity.read",
+        ("PATCH", f"{_DS}/<name>"): "dataset.update",
+        ("POST", f"{_DS}/<name>/properties"): "dataset.update",
+        ("GET", f"{_DS}/<name>/entities"): "entity.read",
+        ("POST", f"{_DS}/<name>/entities"): "entity.create",
+        ("POST", f"{_DS}/<name>/entities.csv"): "entity.create",
+        ("GET", f"{_DS}/<name>/entities/<entity_uuid>"): "entity.read",
+        ("PATCH", f"{_DS}/<name>/entities/<entity_uuid>"): "entity.update",
+        ("DELETE", f"{_DS}/<name>/entities/<entity_uuid>"): "entity.delete",
+        ("GET", f"{_DS}/<name>/entities/<entity_uuid>/versions"): "entity.read",
+        ("GET", f"{_DS}/<name>.svc"): "entity.read",
+        ("GET", f"{_DS}/<name>.svc/$metadata"): "entity.read",
+        ("GET", f"{_DS}/<name>.svc/Entities"): "entity.read",
+    }
+)
 for _name in ("per-day", "surveyors", "villages", "flags", "points", "grid"):
     EXPECTED[("GET", f"/v1/projects/<int:project_id>/forms/<xml_form_id>/dashboard/{_name}")] = "submission.read"
 for _prefix in ("", "/projects/<int:project_id>", "/key/<token>/projects/<int:project_id>"):
@@ -173,6 +193,7 @@ def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
         "path:filename": "nothing.css",
         "user_id": "1",
         "grant_id": "1",
+        "entity_uuid": "0b5c6a4e-34a9-4d5e-9c1a-2d8f7a6b5c4d",
         **(ids or {}),
     }
     return re.sub(r"<(?:int:)?([^>]+)>", lambda m: values[m.group(1)], rule)

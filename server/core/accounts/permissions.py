@@ -57,6 +57,13 @@ ROLE_VERBS: dict[str, frozenset[str]] = {
             "export.read",
             "user.read",
             "user.update",
+            # Entity lists hold whole registries (names, bank accounts) across areas: managers only.
+            "entity.read",
+            "entity.create",
+            "entity.update",
+            "entity.delete",
+            "dataset.create",
+            "dataset.update",
         }
     ),
 }

@@ -155,6 +155,19 @@ def current_version(session: Session, entity: Entity) -> EntityVersion:
     return found
 
 
+def current_versions(session: Session, entities: list[Entity]) -> dict[int, EntityVersion]:
+    """Each entity's current version, in one query per page of entities."""
+    found: dict[int, EntityVersion] = {}
+    wanted = {e.id: e.version for e in entities}
+    ids = list(wanted)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for version in session.scalars(select(EntityVersion).where(EntityVersion.entity_id.in_(chunk))):
+            if wanted[version.entity_id] == version.version:
+                found[version.entity_id] = version
+    return found
+
+
 def versions_of(session: Session, entity: Entity) -> list[EntityVersion]:
     return list(
         session.scalars(select(EntityVersion).where(EntityVersion.entity_id == entity.id).order_by(EntityVersion.version))
