@@ -153,7 +153,7 @@ def register(group: click.Group) -> None:
         "--project", "project_id", type=int, default=None, help="Project of --form (default: the first)."
     )
     def reprocess(xml_form_id: str | None, project_id: int | None) -> None:
-        """Rebuild all processed data (values, repeat rows, flags) from the stored raw submissions."""
+        """Rebuild all processed data (values, repeat rows, flags, entities) from the stored raw submissions."""
         with cli_services() as svc:
             form_id = None
             if xml_form_id is not None:

@@ -27,6 +27,9 @@ FORM_IDS = (
     "standard_assessment",
     "nomination_scoring",
 )
+# Follow-up forms read an entity list as form media (beneficiaries.csv, households.csv) that the
+# server builds, so they are tested with their registration forms in test_forms_entities.py.
+FOLLOW_UP_IDS = ("welfare_verification", "household_followup")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FORM_IDS, FORMS_DIR
+from conftest import FOLLOW_UP_IDS, FORM_IDS, FORMS_DIR
 from openpyxl import load_workbook
 from pyxform.xls2xform import ConvertResult, convert
 
@@ -31,8 +31,8 @@ def questions(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from questions(child)
 
 
-def test_all_seven_forms_are_shipped() -> None:
-    assert sorted(p.stem for p in FORMS_DIR.glob("*.xlsx")) == sorted(FORM_IDS)
+def test_all_nine_forms_are_shipped() -> None:
+    assert sorted(p.stem for p in FORMS_DIR.glob("*.xlsx")) == sorted(FORM_IDS + FOLLOW_UP_IDS)
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
@@ -156,6 +156,6 @@ def test_generator_rebuilds_every_form(tmp_path: Any) -> None:
     from tools.forms.build_forms import build_all
 
     written = build_all(tmp_path)
-    assert sorted(p.stem for p in written) == sorted(FORM_IDS)
+    assert sorted(p.stem for p in written) == sorted(FORM_IDS + FOLLOW_UP_IDS)
     for path in written:
         assert convert(str(path)).warnings == []

@@ -175,6 +175,27 @@ EXPECTED.update(
         ("GET", f"{_API_SUB}/versions/<version_id>/attachments/<path:name>"): "submission.read",
     }
 )
+
+_DS = "/v1/projects/<int:project_id>/datasets"
+EXPECTED.update(
+    {
+        ("GET", _DS): "entity.read",
+        ("POST", _DS): "dataset.create",
+        ("GET", f"{_DS}/<name>"): "entity.read",
+        ("PATCH", f"{_DS}/<name>"): "dataset.update",
+        ("POST", f"{_DS}/<name>/properties"): "dataset.update",
+        ("GET", f"{_DS}/<name>/entities"): "entity.read",
+        ("POST", f"{_DS}/<name>/entities"): "entity.create",
+        ("POST", f"{_DS}/<name>/entities.csv"): "entity.create",
+        ("GET", f"{_DS}/<name>/entities/<entity_uuid>"): "entity.read",
+        ("PATCH", f"{_DS}/<name>/entities/<entity_uuid>"): "entity.update",
+        ("DELETE", f"{_DS}/<name>/entities/<entity_uuid>"): "entity.delete",
+        ("GET", f"{_DS}/<name>/entities/<entity_uuid>/versions"): "entity.read",
+        ("GET", f"{_DS}/<name>.svc"): "entity.read",
+        ("GET", f"{_DS}/<name>.svc/$metadata"): "entity.read",
+        ("GET", f"{_DS}/<name>.svc/Entities"): "entity.read",
+    }
+)
 for _name in ("per-day", "surveyors", "villages", "flags", "points", "grid"):
     EXPECTED[("GET", f"/v1/projects/<int:project_id>/forms/<xml_form_id>/dashboard/{_name}")] = "submission.read"
 # OData and Central's CSV (server/web/api/odata.py): form.read first (403 before 404), then submission.read.
@@ -256,6 +277,7 @@ def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
         "actor_id": "1",
         "role_id": "app-user",
         "webhook_id": "1",
+        "entity_uuid": "0b5c6a4e-34a9-4d5e-9c1a-2d8f7a6b5c4d",
         **(ids or {}),
     }
     return re.sub(r"<(?:int:)?([^>]+)>", lambda m: values[m.group(1)], rule)

@@ -18,10 +18,12 @@ from tools.forms.defs import (
     community_forum,
     community_group,
     community_project,
+    household_followup,
     household_survey,
     nomination_scoring,
     standard_assessment,
     welfare_registration,
+    welfare_verification,
 )
 from tools.forms.xlsform import FormDef, write_xlsform
 
@@ -35,6 +37,8 @@ BUILDERS: dict[str, Callable[[], FormDef]] = {
     "community_forum": community_forum.build,
     "standard_assessment": standard_assessment.build,
     "nomination_scoring": nomination_scoring.build,
+    "welfare_verification": welfare_verification.build,
+    "household_followup": household_followup.build,
 }
 
 

@@ -45,10 +45,13 @@ SURVEY_COLUMNS: tuple[str, ...] = (
     "parameters",
     "repeat_count",
     "read_only",
+    "save_to",
     "sensitive",
     "server_check",
 )
 CHOICES_COLUMNS: tuple[str, ...] = ("list_name", "name", f"label::{TH}", f"label::{EN}")
+# The entities sheet: which entity list the form creates or updates (see server.core.entities).
+ENTITIES_COLUMNS: tuple[str, ...] = ("list_name", "label", "entity_id", "create_if", "update_if")
 SETTINGS_COLUMNS: tuple[str, ...] = (
     "form_id",
     "version",
@@ -148,6 +151,7 @@ class FormDef:
     survey: list[Row]
     choices: list[Row] = field(default_factory=list)
     version: str = FORM_VERSION
+    entities: list[Row] = field(default_factory=list)
 
     def settings_row(self) -> Row:
         return {
@@ -189,6 +193,8 @@ def write_xlsform(form: FormDef, path: Path) -> Path:
     _write_sheet(wb, "survey", SURVEY_COLUMNS, form.survey)
     _write_sheet(wb, "choices", CHOICES_COLUMNS, form.choices)
     _write_sheet(wb, "settings", SETTINGS_COLUMNS, [form.settings_row()])
+    if form.entities:
+        _write_sheet(wb, "entities", ENTITIES_COLUMNS, form.entities)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

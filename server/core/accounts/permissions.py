@@ -61,6 +61,13 @@ ROLE_VERBS: dict[str, frozenset[str]] = {
             "user.read",
             "user.update",
             "webhook.manage",
+            # Entity lists hold whole registries (names, bank accounts) across areas: managers only.
+            "entity.read",
+            "entity.create",
+            "entity.update",
+            "entity.delete",
+            "dataset.create",
+            "dataset.update",
         }
     ),
 }

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from server.core.entities import lists as entity_lists
+from server.core.entities.media import list_behind
 from server.core.ground.errors import BadRequest, NotFound
 from server.core.ground.filenames import is_safe_file_name
 from server.core.ground.storage import BlobStore
-from server.core.models import AuditEvent, FormMedia, FormVersion
+from server.core.models import AuditEvent, EntityList, FormMedia, FormVersion
 
 
 def check_media_name(name: str) -> str:
@@ -121,3 +124,34 @@ def get_media_file(form_version: FormVersion, name: str) -> FormMedia:
     if media is None or media.blob_sha256 is None:
         raise NotFound(f"ไม่พบไฟล์ {name} / Media file {name!r} not found for this form.", name=name)
     return media
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One file of a form's manifest: an uploaded media file, or an entity list served as CSV."""
+
+    name: str
+    md5: str
+    media: FormMedia | None = None
+    entity_list: EntityList | None = None
+
+
+def manifest_files(session: Session, form_version: FormVersion, project_id: int) -> list[ManifestFile]:
+    """What Collect downloads: uploaded files, and for a `LIST.csv` nobody uploaded, the project's
+    entity list of that name (as ODK Central links them). An uploaded file wins."""
+    files: list[ManifestFile] = []
+    for media in form_version.media:
+        if media.blob_sha256 is not None:
+            files.append(ManifestFile(media.name, media.md5 or "", media=media))
+            continue
+        found = list_behind(session, project_id, media.name)
+        if found is not None:
+            files.append(ManifestFile(media.name, entity_lists.list_md5(found), entity_list=found))
+    return files
+
+
+def manifest_file(session: Session, form_version: FormVersion, project_id: int, name: str) -> ManifestFile:
+    found = next((f for f in manifest_files(session, form_version, project_id) if f.name == name), None)
+    if found is None:
+        raise NotFound(f"ไม่พบไฟล์ {name} / Media file {name!r} not found for this form.", name=name)
+    return found

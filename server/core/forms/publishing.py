@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.core.accounts import projects
+from server.core.entities import lists as entity_lists
 from server.core.forms import form_media
 from server.core.forms.schema import ITEMSETS_CSV, build_field_schema, expected_media
 from server.core.forms.xlsform import ConvertedForm, convert_xlsform
@@ -85,6 +86,7 @@ def publish_form(
 
     version = new_version_row(session, blobs, form, converted, source, filename, user_id=user_id)
     _flush_or_conflict(session, converted.form_id)
+    entity_lists.declare_lists(session, project_id, version, version.field_schema.get("entities"))
     if converted.itemsets is not None:
         form_media.attach_media(session, blobs, version, ITEMSETS_CSV, converted.itemsets, "text/csv")
     _attach_all(session, blobs, version, supplied, user_id)

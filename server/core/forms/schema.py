@@ -8,6 +8,8 @@ from typing import Any
 
 from lxml import etree
 
+from server.core.entities.declarations import read_declarations
+
 XFORMS_NS = "http://www.w3.org/2002/xforms"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 ITEMSETS_CSV = "itemsets.csv"
@@ -188,6 +190,8 @@ def build_field_schema(
             for list_name, choices in (definition.get("choices") or {}).items()
         },
         "media": list(expected_media(xform, has_itemsets)),
+        # What the form does to entity lists (server.core.entities.declarations); None when nothing.
+        "entities": read_declarations(xform_root),
     }
 
 

@@ -14,6 +14,14 @@ from server.core.models.accounts import (
 from server.core.models.base import Base, utcnow
 from server.core.models.cache import CACHE_EPOCH_ID, CacheEpoch
 from server.core.models.derived import QualityFlag, Record, RepeatRow
+from server.core.models.entities import (
+    Entity,
+    EntityList,
+    EntityListForm,
+    EntityProperty,
+    EntitySubmission,
+    EntityVersion,
+)
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
 from server.core.models.review import Comment, SubmissionSearch
@@ -30,6 +38,12 @@ __all__ = [
     "CacheEpoch",
     "Comment",
     "DigestNonce",
+    "Entity",
+    "EntityList",
+    "EntityListForm",
+    "EntityProperty",
+    "EntitySubmission",
+    "EntityVersion",
     "Export",
     "FieldKey",
     "Form",

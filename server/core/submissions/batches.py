@@ -21,6 +21,8 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from server.core.entities.declarations import EntityBlock, entity_blocks
+from server.core.entities.processing import SubmissionRef, apply_submission_entities
 from server.core.ground.cache import LookupCache
 from server.core.ground.storage import BlobStore
 from server.core.models import (
@@ -65,6 +67,7 @@ class ClaimedVersion:
     instance_name: str | None
     xml: bytes | None
     xml_sha256: str
+    submitter_id: int | None = None
 
 
 @dataclass
@@ -88,6 +91,8 @@ class Converted:
     # is the submission's current version (place codes, point, interview length, search text).
     schema: dict[str, Any] = field(default_factory=dict)
     facts: SubmissionFacts | None = None
+    # The entity blocks of the version (server.core.entities), applied in the batch's transaction.
+    entity_blocks: list[EntityBlock] = field(default_factory=list)
 
 
 def claimable(now: datetime, sv: Any = SV, max_attempts: int = MAX_ATTEMPTS) -> Any:
@@ -134,6 +139,7 @@ def claim_batch(
             SV.instance_name,
             SV.xml,
             SV.xml_sha256,
+            SV.submitter_id,
         ),
         execution_options={"synchronize_session": False},
     ).all()
@@ -148,11 +154,13 @@ def convert(session: Session, cache: LookupCache, blobs: BlobStore, version: Cla
         if schema is None:
             raise ProcessingError(f"form version {version.form_version_id} is missing")
         xml = version.xml if version.xml is not None else blobs.read_bytes(version.xml_sha256)
-        flat = flatten_instance(parse_xml(xml, max_bytes=1 << 30), schema, version.instance_id)
+        root = parse_xml(xml, max_bytes=1 << 30)
+        flat = flatten_instance(root, schema, version.instance_id)
+        blocks = entity_blocks(root, schema.get("entities"))
     except Exception as exc:  # a bad document or a processing bug must not block the batch
         log.warning("processing submission version %s failed: %s", version.id, exc, exc_info=True)
         return Converted(version, error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
-    converted = Converted(version, flat=flat, schema=schema)
+    converted = Converted(version, flat=flat, schema=schema, entity_blocks=blocks)
     post_process(session, converted)
     return converted
 
@@ -234,6 +242,15 @@ def _write_facts(session: Session, done: Sequence[Converted]) -> None:
     session.execute(insert(SubmissionSearch), list(search.values()))
 
 
+def _apply_entities(session: Session, done: Sequence[Converted]) -> None:
+    """Entities from the batch's versions, oldest first, so a registration precedes its follow-ups."""
+    for c in done:
+        if c.entity_blocks:
+            v = c.version
+            ref = SubmissionRef(v.id, v.submission_id, v.form_id, v.form_version_id, v.submitter_id)
+            apply_submission_entities(session, ref, c.entity_blocks)
+
+
 def _derived_rows(done: Sequence[Converted]) -> tuple[list[dict[str, Any]], ...]:
     records, repeats, flags = [], [], []
     now = utcnow()
@@ -306,6 +323,7 @@ def write_batch(
             [{"vid": c.version.id, **{f"x_{k}": c.version_values.get(k) for k in extra}} for c in done],
         )
         _write_facts(session, done)
+        _apply_entities(session, done)
         outbox.record_for_forms(session, WEBHOOK_PROCESSED, [_processed_event(c) for c in done])
     for c in failed:
         session.execute(delete(Record).where(Record.submission_version_id == c.version.id))

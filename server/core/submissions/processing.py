@@ -16,6 +16,8 @@ from lxml import etree
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from server.core.entities.declarations import EntityBlock, entity_blocks
+from server.core.entities.processing import SubmissionRef, apply_submission_entities
 from server.core.ground.errors import NotFound
 from server.core.ground.storage import BlobStore
 from server.core.models import FormVersion, QualityFlag, Record, RepeatRow, SubmissionVersion, utcnow
@@ -194,6 +196,7 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
         xml = version.xml if version.xml is not None else blobs.read_bytes(version.xml_sha256)
         root = parse_xml(xml, max_bytes=1 << 30)
         flat = flatten_instance(root, form_version.field_schema, version.instance_id)
+        blocks: list[EntityBlock] = entity_blocks(root, form_version.field_schema.get("entities"))
     except Exception as exc:  # a bad document or a processing bug must not block the queue
         log.warning("processing submission version %s failed: %s", version_id, exc, exc_info=True)
         clear_derived(session, version_id)
@@ -232,6 +235,11 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
         )
     schema = form_version.field_schema if form_version is not None else {}
     record_submission_facts(session, version, schema, flat.values, [r.values for r in flat.repeats])
+    if blocks:
+        ref = SubmissionRef(
+            version.id, version.submission_id, version.form_id, version.form_version_id, version.submitter_id
+        )
+        apply_submission_entities(session, ref, blocks)
     version.processing_state = PROCESSED
     version.processing_error = None
     version.processed_at = utcnow()

@@ -10,6 +10,7 @@ from server.web.api import (
     app_users,
     data,
     drafts,
+    entities,
     forms,
     odata,
     openapi,
@@ -23,5 +24,5 @@ from server.web.api import (
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi):
+    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi, entities):
         area.register(app)

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Flask, Response, request
 
 from server.core.accounts import permissions
+from server.core.entities.media import stream_list_csv
 from server.core.forms import form_media, publishing
 from server.core.models import Form, FormVersion
 from server.web.auth import openrosa_user
@@ -84,7 +85,7 @@ def form_xml(xml_form_id: str, project_id: int | None = None, token: str | None 
 
 @bp.get("/forms/<xml_form_id>/manifest")
 def manifest(xml_form_id: str, project_id: int | None = None, token: str | None = None) -> Response:
-    _, form = _authorised_form("form.read", project_id, token, xml_form_id)
+    pid, form = _authorised_form("form.read", project_id, token, xml_form_id)
     version = publishing.current_version(form)
     path = _form_path(openrosa_base_url(project_id, token), form.xml_form_id)
     files = "".join(
@@ -93,7 +94,7 @@ def manifest(xml_form_id: str, project_id: int | None = None, token: str | None 
         f"<hash>md5:{media.md5}</hash>"
         f"<downloadUrl>{escape(path)}/attachments/{escape(quote(media.name, safe=''))}</downloadUrl>"
         "</mediaFile>"
-        for media in form_media.media_with_content(version)
+        for media in form_media.manifest_files(db(), version, pid)
     )
     return xml_response(f'{_XML_DECL}<manifest xmlns="{MANIFEST_NS}">{files}</manifest>')
 
@@ -102,8 +103,17 @@ def manifest(xml_form_id: str, project_id: int | None = None, token: str | None 
 def media_file(
     xml_form_id: str, name: str, project_id: int | None = None, token: str | None = None
 ) -> Response:
-    _, form = _authorised_form("form.read", project_id, token, xml_form_id)
-    media = form_media.get_media_file(publishing.current_version(form), name)
+    pid, form = _authorised_form("form.read", project_id, token, xml_form_id)
+    found = form_media.manifest_file(db(), publishing.current_version(form), pid, name)
+    if found.entity_list is not None:
+        # Streamed from the database in pages; its own session outlives this request's.
+        listed = Response(
+            stream_list_csv(services().db.sessions, found.entity_list.id), content_type="text/csv; charset=utf-8"
+        )
+        listed.set_etag(found.md5)
+        return openrosa_headers(listed)
+    media = found.media
+    assert media is not None
     blob_sha = media.blob_sha256 or ""
     resp = Response(
         services().blobs.iter_chunks(blob_sha),
