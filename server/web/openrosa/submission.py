@@ -11,12 +11,12 @@ from server.core.ground.errors import BadRequest
 from server.core.submissions import intake
 from server.web.auth import openrosa_user
 from server.web.context import db, services
+from server.web.multipart import submission_files, submission_xml
 from server.web.openrosa.responses import message_response, openrosa_headers
 from server.web.openrosa.routes import register_openrosa, resolve_project_id
 
 bp = Blueprint("openrosa_submission", __name__)
 
-XML_PART = "xml_submission_file"
 INCOMPLETE_FIELD = "*isIncomplete*"
 
 
@@ -37,18 +37,6 @@ def preflight(project_id: int | None = None, token: str | None = None) -> Respon
     return openrosa_headers(Response(status=204))
 
 
-def _xml_part() -> bytes:
-    part = request.files.get(XML_PART)
-    if part is not None:
-        return part.stream.read()
-    if XML_PART in request.form:  # a client that sent the XML as a plain field rather than a file
-        return request.form[XML_PART].encode("utf-8")
-    raise BadRequest(
-        "ไม่พบไฟล์ข้อมูล (xml_submission_file) ในคำขอ / The request has no xml_submission_file part; "
-        "send the submission as multipart/form-data."
-    )
-
-
 @bp.post("/submission")
 def submit(project_id: int | None = None, token: str | None = None) -> Response:
     pid, user = _submitter(project_id, token)
@@ -56,12 +44,8 @@ def submit(project_id: int | None = None, token: str | None = None) -> Response:
         raise BadRequest(
             "ต้องส่งข้อมูลแบบ multipart/form-data / A submission must be sent as multipart/form-data."
         )
-    xml = _xml_part()
-    files = [
-        (storage.filename or field, storage.mimetype or None, storage.stream)
-        for field, storage in request.files.items(multi=True)
-        if field != XML_PART
-    ]
+    xml = submission_xml()
+    files = submission_files()
     result = intake.accept_submission(
         db(),
         services().blobs,

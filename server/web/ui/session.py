@@ -24,20 +24,31 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "media-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
+_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CSP = "; ".join(f"{k} {v}" for k, v in _POLICY.items())
+# The ODK Web Forms pages only: its XPath engine is WebAssembly (compiling it needs 'wasm-unsafe-eval',
+# which allows no JavaScript eval), and its components insert <style> elements and inline fonts.
+# Scripts still come from this server only.
+WEBFORMS_CSP = "; ".join(
+    f"{k} {v}"
+    for k, v in {
+        **_POLICY,
+        "script-src": "'self' 'wasm-unsafe-eval'",
+        "style-src": "'self' 'unsafe-inline'",
+        "font-src": "'self' data:",
+    }.items()
 )
 
 
@@ -140,7 +151,7 @@ def set_cookie(resp: Response, name: str, value: str, *, max_age: int | None = N
 
 def finish(resp: Response) -> Response:
     """after_request for UI responses: security headers, the anonymous CSRF nonce cookie."""
-    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["Content-Security-Policy"] = WEBFORMS_CSP if g.get("ui_webforms_csp") else CSP
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Referrer-Policy"] = "same-origin"

@@ -1,0 +1,66 @@
+// Bundles src/entry.js (ODK Web Forms + Vue's runtime-only build) into server/web/static/webforms/ and
+// writes LICENSES.txt for every npm package whose code ends up in the bundle.
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = resolve(here, '../../server/web/static/webforms');
+
+function packageOf(id) {
+  const match = id.replace(/\\/g, '/').match(/node_modules\/((?:@[^/]+\/)?[^/]+)/g);
+  return match ? match[match.length - 1].replace('node_modules/', '') : null;
+}
+
+function licences() {
+  return {
+    name: 'chumchon-licences',
+    generateBundle() {
+      const names = new Set();
+      for (const id of this.getModuleIds()) {
+        const name = packageOf(id);
+        if (name) names.add(name);
+      }
+      const parts = [];
+      for (const name of [...names].sort()) {
+        const dir = join(here, 'node_modules', name);
+        const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+        const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+        const text = file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file in the package)';
+        parts.push(`=== ${name}@${meta.version} (${meta.license || 'see text'}) ===\n\n${text}\n`);
+      }
+      const bundled = join(here, 'bundled-in-web-forms.txt');
+      const extra = existsSync(bundled) ? readFileSync(bundled, 'utf8') : '';
+      this.emitFile({ type: 'asset', fileName: 'LICENSES.txt', source: parts.join('\n') + '\n' + extra });
+    },
+  };
+}
+
+export default defineConfig({
+  base: '/ui/static/webforms/',
+  publicDir: false,
+  logLevel: 'warn',
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    __VUE_OPTIONS_API__: 'true',
+    __VUE_PROD_DEVTOOLS__: 'false',
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+  },
+  plugins: [licences()],
+  build: {
+    outDir,
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    chunkSizeWarningLimit: 8000,
+    rollupOptions: {
+      input: resolve(here, 'src/entry.js'),
+      output: {
+        entryFileNames: 'webforms.js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        assetFileNames: 'assets/[name]-[hash][extname]',
+      },
+    },
+  },
+});
