@@ -22,6 +22,14 @@ function licences() {
         const name = packageOf(id);
         if (name) names.add(name);
       }
+      // @getodk/web-forms ships one pre-bundled file: its dependencies' code is inside it.
+      const walk = (name) => {
+        if (names.has(name) && name !== '@getodk/web-forms') return;
+        names.add(name);
+        const meta = JSON.parse(readFileSync(join(here, 'node_modules', name, 'package.json'), 'utf8'));
+        Object.keys(meta.dependencies || {}).forEach(walk);
+      };
+      walk('@getodk/web-forms');
       const parts = [];
       for (const name of [...names].sort()) {
         const dir = join(here, 'node_modules', name);
