@@ -45,6 +45,32 @@ function licences() {
   };
 }
 
+// Backport of the upstream fix in @getodk/xpath (getodk/web-forms after 0.22.0, not yet on the npm
+// registry): decimal-date-time(.) and date(.) of a node (a date question's own value, as in the
+// shipped forms' "not in the future" constraints) were refused with "Expected a NUMBER or STRING
+// evaluation type"; upstream now reads the node as a string. The build fails if the code moved.
+const DATE_TIME_FIX =
+  /case "STRING": \{\s*const (\w+) = (\w+)\.toString\(\);\s*return dateTimeFromString\((\w+), \1\);\s*\}\s*default:\s*throw new Error\(\s*("Expected a NUMBER or STRING evaluation type for date-time conversion[^"]*")\s*\);/;
+
+function backports() {
+  return {
+    name: 'chumchon-backports',
+    transform(code, id) {
+      if (!/@getodk\/web-forms\/dist\/index-[^/]*\.js$/.test(id) || !code.includes('const evaluateDateTime') && !code.includes('evaluateDateTime = ')) {
+        return null;
+      }
+      if (!DATE_TIME_FIX.test(code)) {
+        this.error('the decimal-date-time backport no longer matches @getodk/web-forms: check whether it is still needed');
+      }
+      return code.replace(
+        DATE_TIME_FIX,
+        (_all, value, evaluation, zone, message) =>
+          `case "BOOLEAN": throw new Error(${message}); default: { const ${value} = ${evaluation}.toString(); return dateTimeFromString(${zone}, ${value}); }`,
+      );
+    },
+  };
+}
+
 export default defineConfig({
   base: '/ui/static/webforms/',
   publicDir: false,
@@ -55,7 +81,7 @@ export default defineConfig({
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
   },
-  plugins: [licences()],
+  plugins: [backports(), licences()],
   build: {
     outDir,
     emptyOutDir: true,
