@@ -76,8 +76,22 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def today(page: Page, label: str) -> None:
-    question(page, label).locator("input").first.click()
-    page.locator(".p-datepicker-panel").get_by_role("button", name="Today").click()
+    field = question(page, label).locator("input").first
+    field.click()
+    panel = page.locator(".p-datepicker-panel:visible")
+    expect(panel).to_have_count(1)  # the previous picker has closed
+    panel.get_by_role("button", name="Today").click()
+    expect(field).not_to_have_value("")
+    expect(panel).to_have_count(0)
+
+
+def number(page: Page, label: str, value: str) -> None:
+    """Integer and decimal questions are spin buttons that take typed keys, not a pasted value."""
+    field = question(page, label).locator("input")
+    field.click()
+    field.press("Control+a")
+    field.press_sequentially(value)
+    field.press("Tab")
 
 
 def send(page: Page) -> None:
@@ -101,7 +115,7 @@ def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveSer
     choose(page, "จังหวัด", "เชียงใหม่")
     choose(page, "อำเภอ/เขต", "เมืองเชียงใหม่")
     choose(page, "ตำบล/แขวง", "ศรีภูมิ")
-    question(page, "หมู่ที่").locator("input").fill("3")
+    number(page, "หมู่ที่", "3")
     question(page, "ชื่อหมู่บ้าน/ชุมชน").locator("input").fill("บ้านดอน")
     today(page, "วันที่จัดตั้งกลุ่ม")
     question(page, "ขั้นตอนการจัดตั้งที่ดำเนินการแล้ว").locator("label").filter(has_text="3) จัดตั้งกลุ่ม").click()
@@ -117,8 +131,10 @@ def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveSer
     choose(page, "สมาชิกเห็นชอบระเบียบข้อตกลงแล้ว", "ใช่/มี")
     photo = live.data_dir.parent / "regulations.jpg"
     photo.write_bytes(PHOTO)
-    question(page, "ภาพระเบียบข้อตกลงที่ลงนามแล้ว").locator("input[type=file]").last.set_input_files(str(photo))
-    question(page, "เงินทุนที่ระดมได้ (บาท)").locator("input").fill("1500")
+    picture = question(page, "ภาพระเบียบข้อตกลงที่ลงนามแล้ว")
+    picture.locator("input[type=file]").last.set_input_files(str(photo))
+    expect(picture.locator("img")).to_be_visible()  # resized in the browser (max-pixels) and previewed
+    number(page, "เงินทุนที่ระดมได้ (บาท)", "1500")
     choose(page, "เปิดบัญชีธนาคารของกลุ่มแล้ว", "ไม่ใช่/ไม่มี")
     question(page, "เจ้าหน้าที่ผู้บันทึก").locator("input").fill("นายแดง รักถิ่น")
     send(page)
@@ -154,7 +170,7 @@ def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveSer
     name.fill("กลุ่มทอผ้าไหมบ้านดอน")
     admin.locator("#edit-reason").fill("ชื่อกลุ่มตามใบสมัคร")
     send(admin)
-    admin.wait_for_url(f"**/submissions/{instance_id.replace(':', '%3A')}*", timeout=30_000)
+    admin.wait_for_url(f"**/submissions/{instance_id}", timeout=30_000)
 
     def diff_shown() -> bool:
         admin.reload()
@@ -181,9 +197,8 @@ def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveSer
     screenshot(page, "webforms-returned")
     returned.get_by_role("link", name="แก้ไขและส่งอีกครั้ง").click()
     expect(page.locator("#webform .odk-form")).to_be_visible(timeout=30_000)
-    funds = question(page, "เงินทุนที่ระดมได้ (บาท)").locator("input")
-    expect(funds).to_have_value("1,500")
-    funds.fill("2500")
+    expect(question(page, "เงินทุนที่ระดมได้ (บาท)").locator("input")).to_have_value("1,500")
+    number(page, "เงินทุนที่ระดมได้ (บาท)", "2500")
     page.locator("#edit-reason").fill("แก้เงินทุนเป็น 2500 บาท")
     screenshot(page, "webforms-correcting")
     send(page)

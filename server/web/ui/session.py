@@ -39,8 +39,9 @@ _POLICY = {
 }
 CSP = "; ".join(f"{k} {v}" for k, v in _POLICY.items())
 # The ODK Web Forms pages only: its XPath engine is WebAssembly (compiling it needs 'wasm-unsafe-eval',
-# which allows no JavaScript eval), and its components insert <style> elements and inline fonts.
-# Scripts still come from this server only.
+# which allows no JavaScript eval), its components insert <style> elements and inline fonts, and its
+# image resizer (pica, for max-pixels) runs in workers it builds from its own code as blob:/data: URLs.
+# Page scripts still come from this server only.
 WEBFORMS_CSP = "; ".join(
     f"{k} {v}"
     for k, v in {
@@ -48,6 +49,7 @@ WEBFORMS_CSP = "; ".join(
         "script-src": "'self' 'wasm-unsafe-eval'",
         "style-src": "'self' 'unsafe-inline'",
         "font-src": "'self' data:",
+        "worker-src": "'self' blob: data:",
     }.items()
 )
 
