@@ -197,7 +197,7 @@ def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveSer
     screenshot(page, "webforms-returned")
     returned.get_by_role("link", name="แก้ไขและส่งอีกครั้ง").click()
     expect(page.locator("#webform .odk-form")).to_be_visible(timeout=30_000)
-    expect(question(page, "เงินทุนที่ระดมได้ (บาท)").locator("input")).to_have_value("1,500")
+    expect(question(page, "เงินทุนที่ระดมได้ (บาท)").locator("input")).to_have_value("1500")
     number(page, "เงินทุนที่ระดมได้ (บาท)", "2500")
     page.locator("#edit-reason").fill("แก้เงินทุนเป็น 2500 บาท")
     screenshot(page, "webforms-correcting")

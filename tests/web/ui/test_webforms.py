@@ -18,7 +18,6 @@ from server.core.ground.services import Services
 from server.core.models import AuditEvent, Record, Submission, SubmissionVersion, User
 from server.web.ui.session import CSP, WEBFORMS_CSP
 from tests.live.submissions import kitchen_sink_xml
-from tests.web.openrosa.test_submission import multipart
 from tests.web.ui.conftest import csrf_of, post
 from tests.web.ui.test_submissions import JPEG, KITCHEN, process_all, submit
 
