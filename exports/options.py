@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
+REVIEW_STATES = ("received", "hasIssues", "needsCorrection", "edited", "approved", "rejected")
 SENSITIVE_MODES = ("include", "omit", "mask", "pseudonymise")
 
 

@@ -97,7 +97,7 @@ def register(group: click.Group) -> None:
     @click.option("--fields", default=None, help="Only these fields (comma-separated names or paths).")
     @click.option("--all-versions", is_flag=True, help="Columns of every form version, older ones kept.")
     @click.option("--review-state", "review_states", multiple=True,
-                  type=click.Choice(["received", "hasIssues", "edited", "approved", "rejected"]))
+                  type=click.Choice(["received", "hasIssues", "needsCorrection", "edited", "approved", "rejected"]))
     @click.option("--from", "submitted_from", default=None, help="Submitted on or after YYYY-MM-DD.")
     @click.option("--to", "submitted_to", default=None, help="Submitted on or before YYYY-MM-DD.")
     @click.option("--sensitive", type=click.Choice(["include", "omit", "mask", "pseudonymise"]), default=None,

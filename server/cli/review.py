@@ -17,7 +17,7 @@ def register(group: click.Group) -> None:
     @click.argument("xml_form_id")
     @click.argument("instance_id")
     @click.argument("state", type=click.Choice(states.SETTABLE_STATES))
-    @click.option("--comment", default=None, help="Required for hasIssues and rejected.")
+    @click.option("--comment", default=None, help="Required for hasIssues, needsCorrection and rejected.")
     @click.option("--as", "username", required=True, help="The account doing the review (for the audit log).")
     @click.option("--project", "project_id", type=int, default=None, help="Project id (default: the first).")
     def review(

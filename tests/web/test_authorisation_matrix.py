@@ -138,6 +138,14 @@ EXPECTED.update(
         ("GET", f"{_UI_FORM}/places/<kind>.json"): "submission.read",
         ("GET", f"{_UI_FORM}/exports"): "export.read",
         ("POST", f"{_UI_FORM}/exports"): "export.create",
+        # ODK Web Forms (server/web/ui/webforms.py): the edit rules come after submission.create.
+        ("GET", f"{_UI_FORM}/new"): "submission.create",
+        ("POST", f"{_UI_FORM}/new"): "submission.create",
+        ("GET", f"{_UI_FORM}/media/<name>"): "form.read",
+        ("GET", f"{_UI_FORM}/submissions/<instance_id>/edit"): "submission.create",
+        ("POST", f"{_UI_FORM}/submissions/<instance_id>/edit"): "submission.create",
+        ("GET", f"{_UI_FORM}/submissions/<instance_id>/edit/instance.xml"): "submission.create",
+        ("GET", f"{_UI_FORM}/submissions/<instance_id>/edit/attachments/<path:name>"): "submission.create",
     }
 )
 # ODK Central's REST (server/web/api/forms.py, drafts.py, submitting.py, projects.py).

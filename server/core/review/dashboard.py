@@ -36,6 +36,7 @@ class SurveyorStats:
     approved: int
     has_issues: int
     median_interview_seconds: float | None
+    needs_correction: int = 0  # sent back to the surveyor, not yet corrected
 
     @property
     def approved_share(self) -> float:
@@ -113,7 +114,7 @@ def _sqlite_medians(session: Session, conds: list[ColumnElement[bool]]) -> dict[
 def per_surveyor(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[SurveyorStats]:
-    """Per submitter: count, approved and hasIssues counts (shares as properties), median interview
+    """Per submitter: count, approved, hasIssues and needsCorrection counts (shares as properties), median interview
     length (end − start) in seconds. Most submissions first. One scan on PostgreSQL."""
     conds = _scope(session, user, form, filters)
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -122,6 +123,7 @@ def per_surveyor(
         func.count(),
         func.count().filter(Submission.review_state == "approved"),
         func.count().filter(Submission.review_state == "hasIssues"),
+        func.count().filter(Submission.review_state == "needsCorrection"),
     ]
     if postgres:
         columns.append(func.percentile_cont(0.5).within_group(Submission.interview_seconds))
@@ -130,7 +132,7 @@ def per_surveyor(
     ]
     medians: dict[int | None, float | None]
     if postgres:
-        medians = {r[0]: (float(r[4]) if r[4] is not None else None) for r in rows}
+        medians = {r[0]: (float(r[5]) if r[5] is not None else None) for r in rows}
     else:
         medians = dict(_sqlite_medians(session, conds))
     names = dict(
@@ -146,8 +148,9 @@ def per_surveyor(
             approved=int(approved),
             has_issues=int(has_issues),
             median_interview_seconds=medians.get(sid),
+            needs_correction=int(returned),
         )
-        for sid, count, approved, has_issues, *_median in rows
+        for sid, count, approved, has_issues, returned, *_median in rows
     ]
     return sorted(stats, key=lambda s: (-s.count, s.name or "", s.submitter_id or 0))
 

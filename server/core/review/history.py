@@ -16,6 +16,9 @@ from server.core.models import AuditEvent, Form, FormVersion, Record, RepeatRow,
 from server.core.review.access import audit, submission_target, visible_submission
 from server.core.review.masking import MASK, sensitive_paths
 
+# An edit made in the browser (server.core.review.corrections): details {"versionId"}, notes = the reason.
+EDIT_ACTION = "submission.update.version"
+
 
 @dataclass(frozen=True)
 class Change:
@@ -36,6 +39,7 @@ class VersionEntry:
     submitter_name: str | None
     processed: bool
     changes: list[Change] = field(default_factory=list)  # against the previous version; [] for the first
+    reason: str | None = None  # the editor's reason, for a version made in the browser
 
 
 Answers = dict[str, tuple[str, Any]]  # shown path -> (field path, value)
@@ -111,6 +115,7 @@ def submission_versions(
         .order_by(RepeatRow.submission_version_id, RepeatRow.ordinal)
     ):
         repeats.setdefault(vid, []).append((key, values))
+    reasons = _edit_reasons(session, submission_target(submission.id))
     reveal = permissions.can(session, user, "submission.read_sensitive", form.project_id)
     shown_sensitive: set[str] = set()
     entries: list[VersionEntry] = []
@@ -131,7 +136,7 @@ def submission_versions(
                 changes = [_mask_change(c, paths) for c in changes]
             else:
                 shown_sensitive |= {c.field for c in changes if c.field in paths}
-        entries.append(VersionEntry(version, fv, name, processed, changes))
+        entries.append(VersionEntry(version, fv, name, processed, changes, reasons.get(version.id)))
         if answers is not None:
             previous = answers
     entries.reverse()
@@ -146,6 +151,18 @@ def submission_versions(
         )
         session.flush()
     return entries
+
+
+def _edit_reasons(session: Session, target: str) -> dict[int, str | None]:
+    """{version id: reason} of the browser edits of one submission."""
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.target == target, AuditEvent.action == EDIT_ACTION)
+    )
+    return {
+        int(event.details["versionId"]): event.notes
+        for event in events
+        if isinstance(event.details, dict) and isinstance(event.details.get("versionId"), int)
+    }
 
 
 def submission_audits(session: Session, user: User | None, form: Form, instance_id: str) -> list[AuditEvent]:

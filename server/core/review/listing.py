@@ -30,7 +30,7 @@ from server.core.review.masking import mask_values, sensitive_paths
 
 MAX_LIMIT = 1000
 RECEIVED = "received"
-REVIEW_STATE_NAMES = (RECEIVED, "hasIssues", "edited", "approved", "rejected")
+REVIEW_STATE_NAMES = (RECEIVED, "hasIssues", "needsCorrection", "edited", "approved", "rejected")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Review states as in ODK Central: received (stored as NULL), hasIssues, edited, approved, rejected.
+"""Review states as in ODK Central: received (stored as NULL), hasIssues, edited, approved, rejected,
+and Chumchon's needsCorrection ("sent back": the surveyor who sent it corrects it in the browser).
 
-A reviewer sets hasIssues / edited / approved / rejected; `edited` is also set by intake when a new
-version arrives with meta/deprecatedID. hasIssues and rejected need a comment (the surveyor must know
-what to fix). Every change goes into the submission's comment thread (when there is a comment) and the
+A reviewer sets hasIssues / needsCorrection / edited / approved / rejected; `edited` is also set by
+intake when a new version arrives with meta/deprecatedID (a correction comes back so). hasIssues,
+needsCorrection and rejected need a comment (the surveyor must know what to fix). Every change goes into the submission's comment thread (when there is a comment) and the
 audit trail (action "submission.update", details {"reviewState", "previous"}, notes = the comment)."""
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from server.core.webhooks import outbox
 from server.core.webhooks.subscriptions import REVIEWED
 
 RECEIVED = "received"
+NEEDS_CORRECTION = "needsCorrection"
 REVIEW_STATES = REVIEW_STATE_NAMES
-SETTABLE_STATES = ("hasIssues", "edited", "approved", "rejected")
-NEEDS_COMMENT = frozenset({"hasIssues", "rejected"})
+SETTABLE_STATES = ("hasIssues", NEEDS_CORRECTION, "edited", "approved", "rejected")
+NEEDS_COMMENT = frozenset({"hasIssues", NEEDS_CORRECTION, "rejected"})
 MAX_COMMENT = 10_000
 MAX_BULK = 100_000  # one transaction; a larger selection should be narrowed by a filter first
 
@@ -65,8 +67,9 @@ def check_review(state: object, comment: str | None) -> tuple[str, str | None]:
         )
     if state in NEEDS_COMMENT and text is None:
         raise CommentRequired(
-            "ต้องเขียนความเห็นเมื่อตั้งสถานะ “มีปัญหา” หรือ “ไม่อนุมัติ” เพื่อให้ผู้เก็บข้อมูลรู้ว่าต้องแก้อะไร / "
-            "A comment is required for hasIssues and rejected, so the surveyor knows what to fix.",
+            "ต้องเขียนความเห็นเมื่อตั้งสถานะ “มีปัญหา” “ส่งกลับให้แก้ไข” หรือ “ไม่อนุมัติ” เพื่อให้ผู้เก็บข้อมูลรู้ว่า"
+            "ต้องแก้อะไร / A comment is required for hasIssues, needsCorrection and rejected, so the surveyor "
+            "knows what to fix.",
             field="comment",
             reviewState=state,
         )

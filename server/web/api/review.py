@@ -188,6 +188,7 @@ def per_surveyor(project_id: int, xml_form_id: str) -> Response:
                 "count": s.count,
                 "approved": s.approved,
                 "hasIssues": s.has_issues,
+                "needsCorrection": s.needs_correction,
                 "approvedShare": s.approved_share,
                 "hasIssuesShare": s.has_issues_share,
                 "medianInterviewSeconds": s.median_interview_seconds,

@@ -13,6 +13,7 @@ from server.core.forms import form_media, publishing
 from server.core.models import Form, FormVersion
 from server.web.auth import openrosa_user
 from server.web.context import db, services
+from server.web.media import media_response
 from server.web.openrosa.responses import openrosa_headers, xml_response
 from server.web.openrosa.routes import openrosa_base_url, register_openrosa, resolve_project_id
 
@@ -114,15 +115,7 @@ def media_file(
         return openrosa_headers(listed)
     media = found.media
     assert media is not None
-    blob_sha = media.blob_sha256 or ""
-    resp = Response(
-        services().blobs.iter_chunks(blob_sha),
-        status=200,
-        content_type=media.content_type or form_media.content_type_for(media.name),
-    )
-    resp.content_length = media.size
-    resp.set_etag(media.md5 or blob_sha)
-    return openrosa_headers(resp)
+    return openrosa_headers(media_response(media))
 
 
 def register(app: Flask) -> None:

@@ -13,12 +13,12 @@ from server.core.ground.transactions import run_retrying
 from server.core.submissions import intake
 from server.web.auth import openrosa_user, record_digest_use_again
 from server.web.context import db, services
+from server.web.multipart import submission_files, submission_xml
 from server.web.openrosa.responses import message_response, openrosa_headers
 from server.web.openrosa.routes import register_openrosa, resolve_project_id
 
 bp = Blueprint("openrosa_submission", __name__)
 
-XML_PART = "xml_submission_file"
 INCOMPLETE_FIELD = "*isIncomplete*"
 
 
@@ -39,19 +39,6 @@ def preflight(project_id: int | None = None, token: str | None = None) -> Respon
     return openrosa_headers(Response(status=204))
 
 
-def _xml_part() -> bytes:
-    part = request.files.get(XML_PART)
-    if part is not None:
-        part.stream.seek(0)  # from the start, also when the request runs a second time
-        return part.stream.read()
-    if XML_PART in request.form:  # a client that sent the XML as a plain field rather than a file
-        return request.form[XML_PART].encode("utf-8")
-    raise BadRequest(
-        "ไม่พบไฟล์ข้อมูล (xml_submission_file) ในคำขอ / The request has no xml_submission_file part; "
-        "send the submission as multipart/form-data."
-    )
-
-
 @bp.post("/submission")
 def submit(project_id: int | None = None, token: str | None = None) -> Response:
     if db().get_bind().dialect.name == "postgresql":
@@ -70,14 +57,14 @@ def _submit(project_id: int | None, token: str | None) -> Response:
         raise BadRequest(
             "ต้องส่งข้อมูลแบบ multipart/form-data / A submission must be sent as multipart/form-data."
         )
-    xml = _xml_part()
-    parts = [(field, storage) for field, storage in request.files.items(multi=True) if field != XML_PART]
+    xml = submission_xml()
 
     runs = [0]
 
     def accept() -> intake.IntakeResult:
-        for _field, storage in parts:  # a re-run reads every part from its start again
-            storage.stream.seek(0)
+        files = submission_files()
+        for _name, _type, stream in files:  # a re-run reads every part from its start again
+            stream.seek(0)
         runs[0] += 1
         if runs[0] > 1:
             record_digest_use_again()  # the rolled-back run took the request's nonce count with it
@@ -86,7 +73,7 @@ def _submit(project_id: int | None, token: str | None) -> Response:
             services().blobs,
             pid,
             xml,
-            [(storage.filename or field, storage.mimetype or None, storage.stream) for field, storage in parts],
+            files,
             user=user,
             device_id=request.args.get("deviceID"),
             user_agent=request.headers.get("User-Agent"),

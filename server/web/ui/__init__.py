@@ -17,6 +17,7 @@ from server.web.ui import (  # noqa: F401  # routes register on bp
     place_filters,
     submissions,
     users,
+    webforms,
 )
 from server.web.ui.blueprint import bp
 from server.web.ui.session import check_csrf, error_page, finish, load_user, login_redirect, template_globals

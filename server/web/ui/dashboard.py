@@ -65,7 +65,7 @@ def dashboard_points(project_id: int, xml_form_id: str) -> Response:
     permissions.require(db(), user, "submission.read", project_id)  # before the form: names cannot be probed
     form = publishing.get_form(db(), project_id, xml_form_id)
     _, filters = _filters()
-    labels = {s: state_label(s) for s in ("received", "hasIssues", "edited", "approved", "rejected")}
+    labels = {s: state_label(s) for s in ("received", "hasIssues", "needsCorrection", "edited", "approved", "rejected")}
     points = aggregates.map_points(db(), user, form, filters, limit=MAP_LIMIT + 1)
     if len(points) <= MAP_LIMIT:
         return jsonify({"points": [[p.latitude, p.longitude, p.review_state, 1] for p in points], "labels": labels,

@@ -22,7 +22,7 @@ from server.web.ui.session import current_user, pick, render
 
 _FORM = "/projects/<int:project_id>/forms/<xml_form_id>"
 LISTED = 50
-REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
+REVIEW_STATES = ("received", "hasIssues", "needsCorrection", "edited", "approved", "rejected")
 SENSITIVE_MODES = ("include", "mask", "pseudonymise", "omit")
 
 

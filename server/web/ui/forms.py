@@ -44,6 +44,7 @@ def _page(form: Form, status: int = 200, **extra: Any) -> Response:
         may_update=_can_update(form.project_id),
         may_read_submissions=can("submission.read", form.project_id),
         may_export=can("export.read", form.project_id),
+        may_submit=can("submission.create", form.project_id) and form.state == "open",
         **extra,
     )
 

@@ -1,16 +1,18 @@
-"""Home: the projects the signed-in user may see, with each form's submission counts."""
+"""Home: the submissions returned to the signed-in surveyor for correction, and the projects he may
+see with each form's submission counts."""
 
 from __future__ import annotations
 
-from flask import Response, redirect, url_for
+from flask import Response, redirect, request, url_for
 from sqlalchemy import select
 
 from server.core.accounts import permissions
 from server.core.models import Project
+from server.core.review import corrections
 from server.core.submissions import overview
 from server.web.context import db
 from server.web.ui.blueprint import bp
-from server.web.ui.session import can, current_user, render
+from server.web.ui.session import _, can, current_user, render
 
 
 @bp.get("/")
@@ -24,7 +26,10 @@ def home() -> Response:
     projects = overview.projects_overview(db(), ids, scopes=scopes)
     publishable = {pid for pid in ids if can("form.create", pid)}
     readable = {pid for pid in ids if can("submission.read", pid)}
-    return render("ui/home.html", projects=projects, publishable=publishable, readable=readable)
+    returned = corrections.returned_to(db(), user)
+    notice = _("wf.sent_again") if request.args.get("sent") else None
+    return render("ui/home.html", projects=projects, publishable=publishable, readable=readable,
+                  returned=returned, notice=notice)
 
 
 def root() -> Response:

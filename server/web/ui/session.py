@@ -24,25 +24,38 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-def content_security_policy(tiles_url: str) -> str:
-    """No inline script or style, nothing from elsewhere — except map tiles from the configured server."""
+_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# The ODK Web Forms pages only: its XPath engine is WebAssembly (compiling it needs 'wasm-unsafe-eval',
+# which allows no JavaScript eval), its components insert <style> elements and inline fonts, and its
+# image resizer (pica, for max-pixels) runs in workers it builds from its own code as blob:/data: URLs.
+# Page scripts still come from this server only.
+_WEBFORMS = {
+    "script-src": "'self' 'wasm-unsafe-eval'",
+    "style-src": "'self' 'unsafe-inline'",
+    "font-src": "'self' data:",
+    "worker-src": "'self' blob: data:",
+}
+
+
+def content_security_policy(tiles_url: str, webforms: bool = False) -> str:
+    """No inline script or style, nothing from elsewhere — except map tiles from the configured server
+    (and what the Web Forms pages need, above)."""
     parts = urlsplit(tiles_url)
     tiles = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            f"img-src 'self' data: blob:{tiles}",
-            "font-src 'self'",
-            "connect-src 'self'",
-            "media-src 'self' blob:",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+    policy = {**_POLICY, "img-src": f"'self' data: blob:{tiles}", **(_WEBFORMS if webforms else {})}
+    return "; ".join(f"{k} {v}" for k, v in policy.items())
 
 
 def lang() -> str:
@@ -144,7 +157,9 @@ def set_cookie(resp: Response, name: str, value: str, *, max_age: int | None = N
 
 def finish(resp: Response) -> Response:
     """after_request for UI responses: security headers, the anonymous CSRF nonce cookie."""
-    resp.headers["Content-Security-Policy"] = content_security_policy(services().settings.map_tiles_url)
+    resp.headers["Content-Security-Policy"] = content_security_policy(
+        services().settings.map_tiles_url, webforms=bool(g.get("ui_webforms_csp"))
+    )
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Referrer-Policy"] = "same-origin"

@@ -14,7 +14,7 @@ from server.core.accounts import permissions
 from server.core.forms import publishing
 from server.core.ground.errors import ChumchonError
 from server.core.models import Comment, Form, FormVersion, RoleGrant, User
-from server.core.review import comments, history, listing, reading, states
+from server.core.review import comments, corrections, history, listing, reading, states
 from server.core.submissions.facts import place_fields
 from server.web.context import db, services
 from server.web.ui import answers
@@ -111,6 +111,7 @@ def state_label(state: str) -> str:
     names = {
         "received": ("ได้รับแล้ว", "Received"),
         "hasIssues": ("มีปัญหา", "Has issues"),
+        "needsCorrection": ("ส่งกลับให้แก้ไข", "Returned for correction"),
         "edited": ("แก้ไขแล้ว", "Edited"),
         "approved": ("อนุมัติ", "Approved"),
         "rejected": ("ไม่อนุมัติ", "Rejected"),
@@ -182,11 +183,20 @@ def _submission_page(user: User, form: Form, instance_id: str, status: int = 200
         state_label=state_label,
         settable=states.SETTABLE_STATES,
         may_review=permissions.can(db(), user, "submission.update", form.project_id),
+        may_edit=_may_edit(user, form, instance_id),
         masked=view.masked,
         field_labels=labels,
         flag_label=lambda path: answers.flag_label(path, labels),
         **extra,
     )
+
+
+def _may_edit(user: User, form: Form, instance_id: str) -> bool:
+    try:
+        corrections.editable_submission(db(), user, form, instance_id)
+    except ChumchonError:
+        return False
+    return True
 
 
 def _schema_of(form_version_id: int) -> dict[str, Any]:

@@ -153,7 +153,7 @@ def test_bulk_review_by_ids_and_by_filter_in_one_go(services: Services, world: W
         counts = states.review_counts(
             session, _user(session, world.district_supervisor), _form(session, world)
         )
-        assert counts == {"received": 1, "hasIssues": 0, "edited": 0, "approved": 2, "rejected": 0}
+        assert counts == {"received": 1, "hasIssues": 0, "needsCorrection": 0, "edited": 0, "approved": 2, "rejected": 0}
         bodies = session.scalars(select(Comment.body)).all()
         assert bodies == ["พิกัดไม่อยู่ในหมู่บ้าน"] * 2
         audits = session.scalars(select(AuditEvent).where(AuditEvent.action == "submission.update")).all()

@@ -2,7 +2,7 @@
 // (fast with tens of thousands of points) over the Thai province outlines and, when reachable, tiles.
 (function () {
   "use strict";
-  var COLOURS = { received: "#607d8b", hasIssues: "#ef6c00", edited: "#1565c0", approved: "#2e7d32", rejected: "#c62828" };
+  var COLOURS = { received: "#607d8b", hasIssues: "#ef6c00", needsCorrection: "#8e24aa", edited: "#1565c0", approved: "#2e7d32", rejected: "#c62828" };
   function draw() {
     var box = document.getElementById("points-map");
     if (!box || typeof L === "undefined" || !window.ChumchonMap) { return; }
