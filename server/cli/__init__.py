@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli import backup, data, forms, review, run, users
+from server.cli import backup, data, forms, reports, review, run, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,5 +12,5 @@ def main() -> None:
     """Chumchon (ชุมชน): field data collection server for community development work."""
 
 
-for area in (run, forms, users, data, review, backup):
+for area in (run, forms, users, data, review, reports, backup):
     area.register(main)

@@ -51,6 +51,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/exports/<int:export_id>"): "export.create",
     ("POST", "/v1/exports/<int:export_id>/cancel"): "export.create",
     ("GET", "/static/<path:filename>"): PUBLIC,
+    # Reports (server/web/api/reports.py): submission.read, then the reader's area in the core.
+    ("GET", "/v1/projects/<int:project_id>/reports"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/reports/<name>"): "submission.read",
     # Review JSON API (server/web/api/review.py): form.read first (403 before 404), then the verb in the core.
     ("PATCH", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>"): "submission.update",
     ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/bulk-review"): "submission.update",

@@ -14,6 +14,7 @@ from server.core.models.cache import CACHE_EPOCH_ID, CacheEpoch
 from server.core.models.derived import QualityFlag, Record, RepeatRow
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
+from server.core.models.reports import ReportResult
 from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
 
@@ -36,6 +37,7 @@ __all__ = [
     "QualityFlag",
     "Record",
     "RepeatRow",
+    "ReportResult",
     "RoleGrant",
     "Submission",
     "SubmissionSearch",

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web.api import data, forms, projects, review
+from server.web.api import data, forms, projects, reports, review
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, data, review):
+    for area in (projects, forms, data, review, reports):
         area.register(app)
