@@ -42,6 +42,7 @@ def register(group: click.Group) -> None:
     ) -> None:
         """Compute report NAME (see `GET /v1/projects/ID/reports`; e.g. basic_needs) for an area and period."""
         with cli_services() as svc, svc.db.session() as session:
+            area, period = basic_needs.check_area(area), basic_needs.check_period(period)  # before any work
             pid = project_id if project_id is not None else projects.default_project_id(session)
             user = None
             if username is not None:

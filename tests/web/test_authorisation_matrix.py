@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/ui/lang"): PUBLIC,
     ("POST", "/ui/logout"): PUBLIC,  # ends this browser's session, if any
     ("GET", "/ui/"): LOGIN,
+    ("GET", "/ui/projects/<int:project_id>/reports/<name>"): "submission.read",
     ("GET", "/ui/account/password"): LOGIN,
     ("POST", "/ui/account/password"): LOGIN,
     ("GET", "/ui/audit"): ADMIN,

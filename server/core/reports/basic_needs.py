@@ -146,8 +146,10 @@ def _aggregate(
         mark = func.substr(ReportResult.outcomes, position, 1)
         columns.append(func.sum(case((mark == MEETS, 1), else_=0)))
         columns.append(func.sum(case((mark == NOT_MEETING, 1), else_=0)))
-    query = select(*([group] if group is not None else []), *columns).join(
-        Submission, Submission.id == ReportResult.submission_id
+    query = (
+        select(*([group] if group is not None else []), *columns)
+        .select_from(ReportResult)
+        .join(Submission, Submission.id == ReportResult.submission_id)
     )
     query = query.where(*where)
     if group is not None:
@@ -168,6 +170,7 @@ def _figures(rules: Rules, code: str | None, name: str, row: Sequence[Any]) -> A
 def periods_in_scope(session: Session, form: Form, scope: Sequence[ColumnElement[bool]]) -> list[str]:
     query = (
         select(ReportResult.period)
+        .select_from(ReportResult)
         .join(Submission, Submission.id == ReportResult.submission_id)
         .where(*scope, ReportResult.period.is_not(None))
         .group_by(ReportResult.period)

@@ -43,7 +43,7 @@ class _Document(FPDF):  # type: ignore[misc]
         self.office, self.printed, self.report_title, self.total_pages = office, printed, title, total_pages
         self.add_font(FAMILY, "", str(FONTS / "Sarabun-Regular.ttf"))
         self.add_font(FAMILY, "B", str(FONTS / "Sarabun-Bold.ttf"))
-        self.set_text_shaping(use_shaping_engine=True, script="thai", language="tha")
+        self.set_text_shaping(use_shaping_engine=True)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 6)
         self.set_title(title)

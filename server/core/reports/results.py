@@ -102,7 +102,7 @@ def record_batch(session: Session, written: Sequence[Written], rules_dir: Path =
         ).all()
     )
     created = dict(
-        session.execute(select(Submission.id, Submission.created_at).where(Submission.id.in_(current))).all()
+        session.execute(select(Submission.id, Submission.created_at).where(Submission.id.in_(list(current)))).all()
     )
     rows = {
         w.submission_id: (w.submission_id, w.version_id, w.form_id, rules[w.form_id], w.values, created.get(w.submission_id))

@@ -14,6 +14,7 @@ from server.web.ui import (  # noqa: F401  # routes register on bp
     exports_page,
     forms,
     home,
+    reports_page,
     submissions,
     users,
 )
