@@ -120,9 +120,9 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
     pdf.ln(2)
     previous = {i.code: i for i in total.previous.indicators} if total.previous else {}
     head = ["ข้อ", "ตัวชี้วัด", "เกี่ยวข้อง", "ผ่าน", "ไม่ผ่าน", "ร้อยละผ่าน"]
-    widths = [10.0, 86.0, 20.0, 16.0, 16.0, 20.0]
+    widths = [10.0, 98.0, 20.0, 16.0, 16.0, 20.0]
     if previous:
-        head, widths = [*head, f"ปี {report.previous_period}"], [10.0, 72.0, 18.0, 15.0, 15.0, 18.0, 16.0]
+        head, widths = [*head, f"ปี {report.previous_period}"], [10.0, 88.0, 18.0, 15.0, 15.0, 18.0, 16.0]
     rows = []
     for indicator, fig in zip(rules.indicators, total.indicators, strict=True):
         row = [indicator.code, indicator.label, f"{fig.applicable:,}", f"{fig.meets:,}", f"{fig.not_meeting:,}", _percent(fig.percent)]

@@ -33,6 +33,16 @@ def _poppler() -> None:
         pytest.skip("poppler-utils is not installed")
 
 
+_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\\s]")
+
+
+def bases(text: str) -> str:
+    """Thai text without its marks and spaces. A PDF of shaped Thai gives its glyphs back in drawing
+    order (pdftotext may put a tone mark after the next consonant and split sara am), so the text
+    is compared by its consonants and vowels; what the page shows is checked by looking at the PNGs."""
+    return _MARKS.sub("", text.replace("\u0e33", "\u0e32"))
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
@@ -90,17 +100,20 @@ def test_pdf_text_holds_every_figure_and_its_pages_are_rendered(
     pages = text.count("\f")
     assert f"หน้า 1 จาก {pages}" in text and f"หน้า {pages} จาก {pages}" in text
     assert re.search(r"พิมพ์เมื่อ \d{1,2} \S+ 25\d\d", text)  # a Buddhist-era date
-    assert "สำนักงานพัฒนาชุมชนอำเภอจัตุรัส" in text and f"ปี พ.ศ. {period}" in text
+    assert bases("สำนักงานพัฒนาชุมชนอำเภอจัตุรัส") in bases(text) and f"ปี พ.ศ. {period}" in text
     total = Figures()
     for h in households:
         if h.period == period:
             total.add(h)
-    assert f"ครัวเรือนที่สำรวจ {total.households:,} ครัวเรือน" in text
-    lines = [re.sub(r"\s+", " ", line.strip()) for line in text.splitlines()]
+    assert bases(f"ครัวเรือนที่สำรวจ {total.households:,} ครัวเรือน") in bases(text)
+    # The indicator table's rows, in order: each ends with its counts and shares (this year, last year).
+    tail = re.compile(r"([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d.]+|–)\s+([\d.]+|–)\s*$")
+    rows = [m.groups()[:4] for line in text.splitlines() if (m := tail.search(line))]
+    want = []
     for code in CODES:
         meets, failing = total.counts[code]
-        figures = f"{meets + failing:,} {meets:,} {failing:,} {_pct(total.percent(code))}"
-        assert any(line.startswith(f"{code} ") and figures in line for line in lines), (code, figures)
+        want.append((f"{meets + failing:,}", f"{meets:,}", f"{failing:,}", _pct(total.percent(code))))
+    assert rows[: len(CODES)] == want
     for old in ARTIFACTS.glob("basic_needs-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(ARTIFACTS / "basic_needs")], check=True)
