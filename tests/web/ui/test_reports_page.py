@@ -45,7 +45,7 @@ def test_report_page_shows_the_figures_of_the_readers_area(
     assert [code for code, _ in rows] == CODES
     for code, cells in rows:
         meets, failing = total.counts[code]
-        numbers = re.findall(r">([^<]*)<", cells)
+        numbers = re.findall(r'<td class="num">([^<]*)</td>', cells)
         want = total.percent(code)
         assert numbers == [str(meets + failing), str(meets), str(failing), f"{want:.2f}" if want is not None else "-"]
     assert html.count("<rect ") == 31  # one bar per indicator
