@@ -17,8 +17,8 @@ from server.core.ground.broker import BUILD_EXPORT, PROCESS_PENDING, PROCESS_SUB
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
-from server.core.reports.results import after_batch, record_version
 from server.core.models.submissions import PROCESSED
+from server.core.reports.results import after_batch, record_version
 from server.core.submissions.batches import process_pending
 from server.core.submissions.processing import process_submission_version, record_failure, sweep_unprocessed
 

@@ -51,7 +51,7 @@ def _equal(answer: Any, wanted: Any) -> bool:
     if isinstance(wanted, int | float):
         got = number(answer)
         return got is not None and got == float(wanted)
-    return str(answer).strip() == wanted
+    return bool(str(answer).strip() == wanted)
 
 
 def indicator_outcome(indicator: Indicator, answers: Mapping[str, Any]) -> str:

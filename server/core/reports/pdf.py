@@ -37,7 +37,7 @@ def chunks(text: str) -> list[str]:
     return [p for p in parts[:-1] if p]
 
 
-class _Document(FPDF):  # type: ignore[misc]
+class _Document(FPDF):
     def __init__(self, office: str, printed: datetime, title: str, total_pages: int | None) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.office, self.printed, self.report_title, self.total_pages = office, printed, title, total_pages
@@ -74,13 +74,13 @@ class _Document(FPDF):  # type: ignore[misc]
         for line in self.lines(text, self.epw):
             self.cell(0, size * 0.47, line, new_x="LMARGIN", new_y="NEXT")
 
-    def table(self, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]], aligns: str) -> None:
+    def grid(self, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]], aligns: str) -> None:
         self._row(widths, head, "C" * len(head), bold=True, fill=True)
         for row in rows:
             self._row(widths, row, aligns)
 
     def _row(self, widths: Sequence[float], cells: Sequence[str], aligns: str, bold: bool = False, fill: bool = False) -> None:
-        self.set_font(FAMILY, "B" if bold else "", SMALL if not bold else SMALL)
+        self.set_font(FAMILY, "B" if bold else "", SMALL)
         wrapped = [self.lines(text, w) for text, w in zip(cells, widths, strict=True)]
         height = max(len(w) for w in wrapped) * 4.6 + 1.6
         if self.get_y() + height > self.page_break_trigger:
@@ -129,7 +129,7 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
         if previous:
             row.append(_percent(previous[indicator.code].percent))
         rows.append(row)
-    pdf.table(widths, head, rows, "CLRRRRR"[: len(head)])
+    pdf.grid(widths, head, rows, "CLRRRRR"[: len(head)])
     failed = total.most_failed()
     if failed:
         pdf.ln(2)
@@ -149,7 +149,7 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
             ]
             for g in report.groups
         ]
-        pdf.table([62.0, 22.0, 28.0, 68.0], ["พื้นที่", "ครัวเรือน", "รายได้/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด (ครัวเรือน)"], rows, "LRRL")
+        pdf.grid([62.0, 22.0, 28.0, 68.0], ["พื้นที่", "ครัวเรือน", "รายได้/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด (ครัวเรือน)"], rows, "LRRL")
     _signatures(pdf)
 
 

@@ -140,7 +140,7 @@ def refresh(session: Session, form_id: int, rules: Rules, chunk: int = CHUNK) ->
         stale = session.execute(stale_query(form_id, rules).limit(chunk)).all()
         if not stale:
             return done
-        values = dict(
+        values: dict[int, Any] = dict(
             session.execute(
                 select(Record.submission_version_id, Record.values).where(
                     Record.submission_version_id.in_([v for _, v, _ in stale])

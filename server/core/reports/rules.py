@@ -95,7 +95,7 @@ def _indicator(raw: Any, number: int, settings: dict[str, Any], source: str) -> 
     label = raw.get("label")
     if not isinstance(label, str) or not label.strip():
         raise _fail(source, where, "ต้องมี label / needs a label")
-    common = {"code": code, "section": str(raw.get("section") or ""), "label": label.strip(), "kind": kind}
+    common: dict[str, Any] = {"code": code, "section": str(raw.get("section") or ""), "label": label.strip(), "kind": kind}
     if kind == "count":
         return Indicator(
             **common,
