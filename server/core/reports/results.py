@@ -135,11 +135,14 @@ def stale_query(form_id: int, rules: Rules) -> Any:
 
 def refresh(session: Session, form_id: int, rules: Rules, chunk: int = CHUNK) -> int:
     """Recompute the stale results of one form in the caller's transaction; returns how many."""
-    done = 0
+    done, after = 0, 0
     while True:
-        stale = session.execute(stale_query(form_id, rules).limit(chunk)).all()
+        # Keyset paging: each chunk starts after the last one, so a backlog is read once, not per chunk.
+        query = stale_query(form_id, rules).where(Submission.id > after).limit(chunk)
+        stale = session.execute(query).all()
         if not stale:
             return done
+        after = stale[-1][0]
         values: dict[int, Any] = dict(
             session.execute(
                 select(Record.submission_version_id, Record.values).where(
