@@ -171,11 +171,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="time the households a previous run loaded")
     args = parser.parse_args()
     url = os.environ.get("CHUMCHON_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgresql"):
         raise SystemExit("this benchmark needs PostgreSQL (set CHUMCHON_DATABASE_URL)")
-    svc, form_id = load(url, args.n)
+    if args.reuse:
+        data_dir = tempfile.mkdtemp(prefix="chumchon-bench-reports-")
+        svc = build_services(
+            load_settings({"CHUMCHON_DATABASE_URL": url, "CHUMCHON_DATA_DIR": data_dir, "CHUMCHON_SECRET_KEY": "b"})
+        )
+        with svc.db.session() as session:
+            found = session.scalar(select(Form.id).where(Form.xml_form_id == "household_survey"))
+            session.execute(text("DELETE FROM report_result"))
+        if found is None:
+            raise SystemExit("nothing loaded yet: run without --reuse first")
+        form_id = found
+    else:
+        svc, form_id = load(url, args.n)
     try:
         with svc.db.session() as session:
             manager = session.scalar(select(User).where(User.username == "manager"))
