@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from server.core.models import Form, FormVersion, Record, ReportResult, Submission, SubmissionVersion, utcnow
 from server.core.models.submissions import PROCESSED
 from server.core.reports.evaluate import evaluate
-from server.core.reports.rules import SHIPPED_DIR, Rules, check_fields, load_rules
+from server.core.reports.rules import SHIPPED_DIR, Rules, RulesError, check_fields, load_rules
 from server.core.submissions.batches import Converted
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,15 @@ def refresh(session: Session, form_id: int, rules: Rules, chunk: int = CHUNK) ->
 
 def refresh_all(session: Session, rules_dir: Path = SHIPPED_DIR) -> int:
     """Recompute every stale result of every form that has rules (after `chumchon reprocess`)."""
-    form_ids = list(session.scalars(select(Form.id)))
-    return sum(refresh(session, fid, rules) for fid, rules in rules_by_form(session, form_ids, rules_dir).items())
+    done = 0
+    for form_id in session.scalars(select(Form.id)).all():
+        try:
+            found = rules_by_form(session, [form_id], rules_dir)
+        except RulesError as exc:  # a form of that id whose fields do not fit the rules: reported, skipped
+            log.warning("report results of form %s not rebuilt: %s", form_id, exc.message)
+            continue
+        done += sum(refresh(session, fid, rules) for fid, rules in found.items())
+    return done
 
 
 def after_batch(session: Session, done: Sequence[Converted]) -> int:
