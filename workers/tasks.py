@@ -23,6 +23,8 @@ from server.core.ground.broker import (
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
+from server.core.models.submissions import PROCESSED
+from server.core.reports.results import after_batch, record_version
 from server.core.submissions.batches import process_pending
 from server.core.submissions.processing import process_submission_version, record_failure, sweep_unprocessed
 from server.core.webhooks import delivery
@@ -45,6 +47,7 @@ def process_pending_job(services: Services, send: Callable[..., Any] | None = No
         batch_size=settings.process_batch,
         lease_seconds=settings.claim_lease_seconds,
         max_versions=DRAIN_LIMIT,
+        after_write=after_batch,
     )
     if send is not None and sum(counts.values()) >= DRAIN_LIMIT:
         send(PROCESS_PENDING)
@@ -61,7 +64,10 @@ def process_submission_job(services: Services, version_id: int) -> str:
     is gone). Database errors are recorded on the row in a fresh transaction, then re-raised."""
     try:
         with services.db.session() as session:
-            return process_submission_version(session, services.blobs, version_id)
+            state = process_submission_version(session, services.blobs, version_id)
+            if state == PROCESSED:
+                record_version(session, version_id)
+            return state
     except NotFound:
         log.warning("submission version %s no longer exists; nothing to process", version_id)
         return "missing"

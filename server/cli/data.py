@@ -17,6 +17,7 @@ from server.core.accounts import projects
 from server.core.exports import jobs
 from server.core.forms import publishing
 from server.core.ground.settings import SettingsError, load_settings
+from server.core.reports import results
 from server.core.submissions import processing
 from workers.app import run_worker
 
@@ -164,7 +165,9 @@ def register(group: click.Group) -> None:
                 svc.db.sessions, svc.blobs, _progress("reprocessing / กำลังประมวลผลใหม่"), form_id=form_id
             )
             click.echo("", err=True)
-            click.echo(f"processed: {counts['processed']:,}  failed: {counts['failed']:,}")
+            with svc.db.session() as session:
+                reported = results.refresh_all(session)
+            click.echo(f"processed: {counts['processed']:,}  failed: {counts['failed']:,}  report results: {reported:,}")
             if counts["failed"]:
                 click.echo("Failed versions keep their raw XML; see processing_error in the API.", err=True)
 

@@ -84,6 +84,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/v1/projects/<int:project_id>/webhooks/<int:webhook_id>/test"): "webhook.manage",
     ("GET", "/v1/openapi.json"): PUBLIC,
     ("GET", "/v1/docs"): PUBLIC,
+    # Reports (server/web/api/reports.py): submission.read, then the reader's area in the core.
+    ("GET", "/v1/projects/<int:project_id>/reports"): "submission.read",
+    ("GET", "/v1/projects/<int:project_id>/reports/<name>"): "submission.read",
     # Review JSON API (server/web/api/review.py): form.read first (403 before 404), then the verb in the core.
     ("PATCH", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>"): "submission.update",
     ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/bulk-review"): "submission.update",
@@ -99,6 +102,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/ui/lang"): PUBLIC,
     ("POST", "/ui/logout"): PUBLIC,  # ends this browser's session, if any
     ("GET", "/ui/"): LOGIN,
+    ("GET", "/ui/projects/<int:project_id>/reports/<name>"): "submission.read",
     ("GET", "/ui/account/password"): LOGIN,
     ("POST", "/ui/account/password"): LOGIN,
     ("GET", "/ui/audit"): ADMIN,

@@ -277,8 +277,18 @@ def _derived_rows(done: Sequence[Converted]) -> tuple[list[dict[str, Any]], ...]
     return records, repeats, flags
 
 
+# Called in the batch's write transaction with the versions it wrote (e.g. the indicator results of
+# server.core.reports, wired in by the worker: a higher layer, so it is passed in, never imported).
+AfterWrite = Callable[[Session, Sequence[Converted]], object]
+
+
 def write_batch(
-    session: Session, claim: Claim, converted: Sequence[Converted], *, retry_seconds: float = RETRY_SECONDS
+    session: Session,
+    claim: Claim,
+    converted: Sequence[Converted],
+    *,
+    retry_seconds: float = RETRY_SECONDS,
+    after_write: AfterWrite | None = None,
 ) -> dict[str, int]:
     """Write a converted claim in the caller's transaction (the caller commits); versions whose claim
     was lost to another worker are skipped. Returns {"processed": n, "failed": n, "lost": n}."""
@@ -325,6 +335,8 @@ def write_batch(
         _write_facts(session, done)
         _apply_entities(session, done)
         outbox.record_for_forms(session, WEBHOOK_PROCESSED, [_processed_event(c) for c in done])
+        if after_write is not None:
+            after_write(session, done)
     for c in failed:
         session.execute(delete(Record).where(Record.submission_version_id == c.version.id))
         session.execute(delete(RepeatRow).where(RepeatRow.submission_version_id == c.version.id))
@@ -357,6 +369,7 @@ def process_pending(
     batch_size: int = BATCH_SIZE,
     lease_seconds: float = LEASE_SECONDS,
     max_versions: int | None = None,
+    after_write: AfterWrite | None = None,
 ) -> dict[str, int]:
     """Claim, convert and write batches while they come back full (a backlog), up to max_versions."""
     totals = {PROCESSED: 0, FAILED: 0, "lost": 0}
@@ -371,7 +384,7 @@ def process_pending(
         with sessions() as session:
             converted = [convert(session, cache, blobs, v) for v in claim.versions]
             session.rollback()  # a read-only transaction: end it before the write transaction
-            counts = write_batch(session, claim, converted)
+            counts = write_batch(session, claim, converted, after_write=after_write)
             session.commit()
         for key, n in counts.items():
             totals[key] += n

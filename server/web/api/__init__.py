@@ -15,6 +15,7 @@ from server.web.api import (
     odata,
     openapi,
     projects,
+    reports,
     review,
     roles,
     submitting,
@@ -24,5 +25,5 @@ from server.web.api import (
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi, entities):
+    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi, entities, reports):
         area.register(app)

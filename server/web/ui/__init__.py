@@ -15,6 +15,7 @@ from server.web.ui import (  # noqa: F401  # routes register on bp
     forms,
     home,
     place_filters,
+    reports_page,
     submissions,
     users,
     webforms,
