@@ -98,7 +98,8 @@ def column_cell(column: Any, row: Mapping[str, Any], *, buddhist: bool = False, 
             return cell(", ".join(column.choices.get(str(v), str(v)) for v in value))
         return cell(column.choices.get(str(value), str(value)))
     if buddhist and column.kind in ("date", "dateTime") and isinstance(value, str):
-        return buddhist_date_text(value)
+        # A date that did not parse is kept as typed: neutralised like any other text.
+        return safe_text(buddhist_date_text(value))
     if excel_ids and isinstance(value, str) and looks_like_id(value):
         # Excel opens ="0812345678" as the text 0812345678 (a double-clicked CSV keeps the zero).
         return f'="{value}"'

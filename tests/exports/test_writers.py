@@ -79,6 +79,15 @@ def test_csv_options_split_multiple_buddhist_dates_group_names_and_excel_ids() -
     assert member["citizen_id"] == '="0101700207030"'  # leading zero: Excel would drop it
 
 
+def test_a_date_that_did_not_parse_is_neutralised_under_buddhist_dates_too() -> None:
+    # A type mismatch keeps the phone's text; written raw it would run as a formula in Excel.
+    out = io.BytesIO()
+    row = main_row(**{"/data/visit_date": '=HYPERLINK("http://x","y")'})
+    write_csv_zip(out, household_schema(), [row], repeats, options=ExportOptions(dates="buddhist"))
+    header, cells = csv_tables(out.getvalue())["household_survey.csv"][:2]
+    assert dict(zip(header, cells, strict=True))["visit_date"] == "'=HYPERLINK(\"http://x\",\"y\")"
+
+
 def test_field_selection_keeps_the_linking_keys() -> None:
     out = io.BytesIO()
     write_csv_zip(out, household_schema(), [main_row()], repeats, options=ExportOptions(fields=("house_no", "age")))
