@@ -15,46 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-TYPE_MISMATCH = "type_mismatch"
+# Value kinds come from the XForm bind type (what the phone actually wrote), with the XLSForm type as
+# a fallback: the same table the exports plan their columns by.
+from exports.columns import value_kind as value_kind
 
-# Value kinds, chosen from the XForm bind type (what the phone actually wrote) with the XLSForm type
-# as a fallback when the bind type is missing.
-_BIND_KINDS = {
-    "int": "int",
-    "integer": "int",
-    "decimal": "decimal",
-    "date": "date",
-    "time": "time",
-    "dateTime": "dateTime",
-    "geopoint": "geopoint",
-    "geotrace": "geotrace",
-    "geoshape": "geoshape",
-    "binary": "binary",
-    "select1": "select_one",
-    "select": "select_multiple",
-    "odk:rank": "select_multiple",
-}
-_TYPE_KINDS = {
-    "integer": "int",
-    "decimal": "decimal",
-    "date": "date",
-    "today": "date",
-    "time": "time",
-    "dateTime": "dateTime",
-    "start": "dateTime",
-    "end": "dateTime",
-    "select_one": "select_one",
-    "select_multiple": "select_multiple",
-    "rank": "select_multiple",
-    "geopoint": "geopoint",
-    "geotrace": "geotrace",
-    "geoshape": "geoshape",
-    "image": "binary",
-    "audio": "binary",
-    "video": "binary",
-    "file": "binary",
-    "audit": "binary",
-}
+TYPE_MISMATCH = "type_mismatch"
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -68,15 +33,6 @@ class Parsed:
 
     value: Any
     ok: bool = True
-
-
-def value_kind(field: dict[str, Any]) -> str:
-    """The value kind of a schema field: int, decimal, date, time, dateTime, select_one,
-    select_multiple, geopoint, geotrace, geoshape, binary or text."""
-    bind = str(field.get("bind_type") or "")
-    if bind in _BIND_KINDS:
-        return _BIND_KINDS[bind]
-    return _TYPE_KINDS.get(str(field.get("type") or ""), "text")
 
 
 def _parse_int(text: str) -> Parsed:
