@@ -103,6 +103,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/ui/logout"): PUBLIC,  # ends this browser's session, if any
     ("GET", "/ui/"): LOGIN,
     ("GET", "/ui/projects/<int:project_id>/reports/<name>"): "submission.read",
+    ("GET", "/ui/projects/<int:project_id>/entities"): "entity.read",
+    ("GET", "/ui/projects/<int:project_id>/entities/<name>"): "entity.read",
+    ("GET", "/ui/projects/<int:project_id>/entities/<name>/<entity_uuid>"): "entity.read",
+    ("POST", "/ui/projects/<int:project_id>/entities/<name>/<entity_uuid>/resolve"): "entity.update",
     ("GET", "/ui/account/password"): LOGIN,
     ("POST", "/ui/account/password"): LOGIN,
     ("GET", "/ui/audit"): ADMIN,

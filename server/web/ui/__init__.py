@@ -11,6 +11,7 @@ from server.web.ui import (  # noqa: F401  # routes register on bp
     account,
     audit,
     dashboard,
+    entities_page,
     exports_page,
     forms,
     home,
