@@ -326,7 +326,8 @@ for _label, _media in MEDIA_NAMES.items():
             f"/v1/projects/1/forms/household_survey/attachments/{n}", data=b"x", headers=w.admin
         ),
     )
-add("DELETE /v1/projects/1", S405, lambda w: w.client.delete("/v1/projects/1", headers=w.admin))
+# (DELETE /v1/projects/1 is Central's project delete now: the collection is what has no DELETE.)
+add("DELETE /v1/projects", S405, lambda w: w.client.delete("/v1/projects", headers=w.admin))
 add("PUT /v1/projects", S405, lambda w: w.client.put("/v1/projects", json={}, headers=w.admin))
 
 # --- XLSForms (items 7, 8, 12) ---------------------------------------------------------------------
