@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# One chromium for the whole session, shared by every browser test module (a second sync Playwright
+# started while the first runs fails).
+from tests.live.browser import browser  # noqa: F401  # the fixture
 from tests.live.harness import LiveServer, start_serve
 
 

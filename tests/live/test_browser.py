@@ -18,7 +18,7 @@ from server.core.ground.services import build_services
 from server.core.ground.settings import load_settings
 from server.core.models import User
 from tests.helpers import FIXTURES
-from tests.live.browser import browser, screenshot  # noqa: F401  # the fixture
+from tests.live.browser import screenshot
 from tests.live.harness import LiveServer, wait_until
 from tests.live.submissions import kitchen_sink_xml
 from tests.web.openrosa.test_submission import multipart
@@ -35,7 +35,7 @@ PHOTO = bytes.fromhex(
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="th-TH")
     page = context.new_page()
     problems: list[str] = []

@@ -20,7 +20,7 @@ from server.core.ground.services import build_services
 from server.core.ground.settings import load_settings
 from server.core.models import Form, User
 from tests.core.review.support import DUSIT, PHRA_NAKHON, household_xml, publish, submit
-from tests.live.browser import ARTIFACTS, browser, screenshot  # noqa: F401  # the fixture
+from tests.live.browser import ARTIFACTS, screenshot
 from tests.live.harness import ROOT, LiveServer, start_serve
 from tests.live.test_browser import PHOTO, sign_in
 
@@ -68,7 +68,7 @@ def _live(settings_env: dict[str, str], tmp_path: Path, tiles: str) -> LiveServe
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="th-TH")  # a tablet
     page = context.new_page()
     problems: list[str] = []

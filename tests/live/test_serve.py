@@ -21,6 +21,8 @@ SHIPPED = {
     "community_forum",
     "standard_assessment",
     "nomination_scoring",
+    "welfare_verification",
+    "household_followup",
 }
 
 
@@ -38,7 +40,7 @@ def test_first_start_publishes_the_shipped_forms_and_prints_how_to_connect(
         png = live.data_dir / "collect-qr-surveyor1.png"
         assert png.read_bytes().startswith(b"\x89PNG")
 
-        # The phone, configured from that URL, lists all seven forms and their place lists.
+        # The phone, configured from that URL, lists all nine forms and their place lists.
         headers = {"X-OpenRosa-Version": "1.0"}
         listing = requests.get(f"{collect_url}/formList", headers=headers, timeout=10)
         assert listing.status_code == 200

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from server.core.accounts import users
 from server.core.ground.services import build_services
 from server.core.ground.settings import load_settings
-from tests.live.browser import browser, screenshot  # noqa: F401  # the fixture
+from tests.live.browser import screenshot
 from tests.live.harness import ROOT, LiveServer, start_serve, wait_until
 from tests.live.test_browser import PHOTO
 
@@ -46,7 +46,7 @@ def shipped(settings_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer
     server.stop()
 
 
-def person(browser: Browser, live: LiveServer, username: str, password: str) -> tuple[BrowserContext, Page, list[str]]:  # noqa: F811
+def person(browser: Browser, live: LiveServer, username: str, password: str) -> tuple[BrowserContext, Page, list[str]]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
     page = context.new_page()
     problems: list[str] = []
@@ -98,7 +98,7 @@ def send(page: Page) -> None:
     page.locator(".odk-form .footer").get_by_role("button").last.click()
 
 
-def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveServer, browser: Browser) -> None:  # noqa: F811
+def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveServer, browser: Browser) -> None:
     live = shipped
     contexts = []
 

@@ -95,6 +95,8 @@ class LookupCache:
             self.clear()
             session.info.pop(_CHECKED, None)
             raise StaleLookups(f"lookups read under epoch {used}, the database is at {current}")
+        # Checked for the rest of this transaction (the deferral may have begun before it had one).
+        session.info[_CHECKED] = session.get_transaction()
 
     def get(self, session: Session, key: tuple[Any, ...], load: Callable[[Session], T | None]) -> T | None:
         """The cached value for key, or load(session) (cached unless it is None)."""

@@ -436,6 +436,8 @@ def accept_submission(
                 optimistic=attempt == 1,
             )
             cache.confirm(session)  # a deferred check that the path taken did not answer (no-op otherwise)
+            if result.created:
+                _record_received(session, cache, project_id, parsed, result, user)
             return result
         except IntegrityError as exc:
             if attempt == 2:
