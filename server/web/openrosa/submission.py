@@ -8,7 +8,7 @@ from server.core.accounts import permissions, projects
 from server.core.accounts.permissions import Principal
 from server.core.ground.broker import PROCESS_PENDING
 from server.core.ground.cache import StaleLookups
-from server.core.ground.errors import BadRequest
+from server.core.ground.errors import BadRequest, ChumchonError
 from server.core.ground.transactions import run_retrying
 from server.core.submissions import intake
 from server.web.auth import openrosa_user, record_digest_use_again
@@ -48,6 +48,15 @@ def submit(project_id: int | None = None, token: str | None = None) -> Response:
             return _submit(project_id, token)
         except StaleLookups:
             db().rollback()
+        except ChumchonError:
+            # A refusal (closed form, lost permission) may come from stale lookups before the insert
+            # could check them: check now, and run the request again if they were stale.
+            try:
+                services().cache.confirm(db())
+            except StaleLookups:
+                db().rollback()
+            else:
+                raise
     return _submit(project_id, token)
 
 
