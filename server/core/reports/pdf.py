@@ -15,6 +15,7 @@ from budoux import load_default_thai_parser
 from fpdf import FPDF
 
 from server.core.reports.basic_needs import LEVEL_NAMES, BasicNeedsReport
+from server.core.reports.tables import TableReport, cell_text
 from server.core.reports.thai import number_text, thai_date
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -174,5 +175,36 @@ def basic_needs_pdf(report: BasicNeedsReport, office: str, printed: datetime) ->
     for _ in range(2):
         pdf = _Document(office, printed, report.rules.title, pages)
         _basic_needs(pdf, report)
+        pages = pdf.page_no()
+    return bytes(pdf.output())
+
+
+def _tables(pdf: _Document, report: TableReport) -> None:
+    pdf.add_page()
+    pdf.paragraph(report.title, TITLE, bold=True)
+    pdf.paragraph(pdf.office, BODY, bold=True)
+    pdf.paragraph(f"พื้นที่: {report.area_name}    {report.period_label}")
+    for label, value in report.summary:
+        pdf.paragraph(f"{label}: {value}")
+    for table in report.tables:
+        pdf.ln(3)
+        pdf.paragraph(table.title, BODY, bold=True)
+        share = pdf.epw / sum(c.width for c in table.columns)
+        widths = [c.width * share for c in table.columns]
+        aligns = "".join("L" if c.kind == "text" else "R" for c in table.columns)
+        rows = [[cell_text(v, c.kind) for c, v in zip(table.columns, row, strict=True)] for row in table.rows]
+        pdf.grid(widths, [c.label for c in table.columns], rows or [["–"] * len(widths)], aligns)
+    if report.notes:
+        pdf.ln(2)
+        for note in report.notes:
+            pdf.paragraph(f"หมายเหตุ: {note}", SMALL)
+    _signatures(pdf)
+
+
+def tables_pdf(report: TableReport, office: str, printed: datetime) -> bytes:
+    pages = None
+    for _ in range(2):
+        pdf = _Document(office, printed, report.title, pages)
+        _tables(pdf, report)
         pages = pdf.page_no()
     return bytes(pdf.output())

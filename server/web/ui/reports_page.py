@@ -10,6 +10,7 @@ from flask import Response, request
 from server.core.accounts import permissions
 from server.core.models import Project
 from server.core.reports import basic_needs, catalogue, render
+from server.core.reports.tables import TableReport, cell_text
 from server.core.review.places import place_labels
 from server.web.context import db, services
 from server.web.ui.blueprint import bp
@@ -54,7 +55,7 @@ def report_links() -> dict[str, object]:
     def reports_of(xml_form_id: str) -> list[str]:
         return [name for name, rules in sorted(catalogue.available().items()) if rules.form_id == xml_form_id]
 
-    return {"reports_of": reports_of}
+    return {"reports_of": reports_of, "report_cell": cell_text}
 
 
 @bp.get("/projects/<int:project_id>/reports/<name>")
@@ -69,7 +70,7 @@ def report_page(project_id: int, name: str) -> Response:
     level = basic_needs.check_level(request.args.get("level"))
     form, rules = catalogue.open_report(db(), user, project_id, name)
     db().commit()
-    report = basic_needs.build(
+    report = catalogue.build(
         db(), user, form, rules, area=area, period=period, level=level,
         labels=place_labels(db(), services().blobs, form),
     )  # fmt: skip
@@ -79,6 +80,11 @@ def report_page(project_id: int, name: str) -> Response:
         resp = Response(body, content_type=render.FORMATS[fmt])
         resp.headers["Content-Disposition"] = f'attachment; filename="{render.file_name(report, fmt)}"'
         return resp
+    if isinstance(report, TableReport):
+        args = {k: v for k, v in (("area", area), ("period", report.period)) if v}
+        top = max((b.value for b in report.chart), default=0.0) or 1.0
+        bars = [{"label": b.label, "y": 24 * n, "width": 100.0 * b.value / top, "text": b.text} for n, b in enumerate(report.chart)]
+        return render_page("ui/table_report.html", project=project, report=report, name=name, args=args, bars=bars)
     args = {k: v for k, v in (("area", area), ("period", report.period), ("level", report.level)) if v}
     return render_page(
         "ui/report.html",
