@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from server.core.accounts import permissions
 from server.core.ground.errors import NotFound
 from server.core.models import Form, FormVersion, User
-from server.core.reports import allowances, basic_needs
+from server.core.reports import allowances, basic_needs, community_standard
 from server.core.reports.basic_needs import BasicNeedsReport
 from server.core.reports.results import refresh, rules_by_form
 from server.core.reports.rules import SHIPPED_DIR, Rules, RulesError, load_rules
@@ -26,6 +26,7 @@ TITLES = {"basic_needs": "ผลการสำรวจข้อมูลคว
 # The reports drawn as tables, each from its settings file beside its form (forms/FORM + SUFFIX).
 TABLE_REPORTS: dict[str, tuple[ModuleType, str]] = {
     allowances.NAME: (allowances, "welfare_registration"),
+    community_standard.NAME: (community_standard, "standard_assessment"),
 }
 
 

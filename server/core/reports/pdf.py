@@ -5,6 +5,7 @@ sign."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -18,6 +19,7 @@ from server.core.reports.basic_needs import LEVEL_NAMES, BasicNeedsReport
 from server.core.reports.tables import TableReport, cell_text
 from server.core.reports.thai import number_text, thai_date
 
+_MARK = re.compile("[\u0e31\u0e33-\u0e3a\u0e47-\u0e4e]")  # Thai vowels and tone marks that sit on a consonant
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "Sarabun"
 BODY, SMALL, TITLE = 11.0, 9.5, 15.0
@@ -61,7 +63,7 @@ class _Document(FPDF):
     # -- text ---------------------------------------------------------------------------------
     def lines(self, text: str, width: float) -> list[str]:
         out, line = [], ""
-        for part in chunks(text):
+        for part in self._fitted(chunks(text), width):
             trial = line + part
             if line and self.get_string_width(trial) > width - 1.5:
                 out.append(line.rstrip())
@@ -69,6 +71,19 @@ class _Document(FPDF):
             else:
                 line = trial
         return [*out, line.rstrip()] if line or not out else out
+
+    def _fitted(self, parts: list[str], width: float) -> list[str]:
+        """Words wider than the cell split between characters (never before a combining mark)."""
+        out = []
+        for part in parts:
+            while self.get_string_width(part) > width - 1.5 and len(part) > 1:
+                cut = len(part) - 1
+                while cut > 1 and (self.get_string_width(part[:cut]) > width - 1.5 or _MARK.match(part[cut])):
+                    cut -= 1
+                out.append(part[:cut])
+                part = part[cut:]
+            out.append(part)
+        return out
 
     def paragraph(self, text: str, size: float = BODY, bold: bool = False) -> None:
         self.set_font(FAMILY, "B" if bold else "", size)
