@@ -90,12 +90,21 @@ class _Document(FPDF):
         for line in self.lines(text, self.epw):
             self.cell(0, size * 0.47, line, new_x="LMARGIN", new_y="NEXT")
 
-    def grid(self, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]], aligns: str) -> None:
+    def grid(
+        self, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]], aligns: str
+    ) -> None:
         self._row(widths, head, "C" * len(head), bold=True, fill=True)
         for row in rows:
             self._row(widths, row, aligns)
 
-    def _row(self, widths: Sequence[float], cells: Sequence[str], aligns: str, bold: bool = False, fill: bool = False) -> None:
+    def _row(
+        self,
+        widths: Sequence[float],
+        cells: Sequence[str],
+        aligns: str,
+        bold: bool = False,
+        fill: bool = False,
+    ) -> None:
         self.set_font(FAMILY, "B" if bold else "", SMALL)
         wrapped = [self.lines(text, w) for text, w in zip(cells, widths, strict=True)]
         height = max(len(w) for w in wrapped) * 4.6 + 1.6
@@ -121,7 +130,9 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
     pdf.add_page()
     pdf.paragraph(rules.title, TITLE, bold=True)
     pdf.paragraph(f"{pdf.office}", BODY, bold=True)
-    pdf.paragraph(f"พื้นที่: {total.name}    ปี พ.ศ. {report.period or '–'}    ระดับ: {LEVEL_NAMES[report.level].split(' / ')[0]}")
+    pdf.paragraph(
+        f"พื้นที่: {total.name}    ปี พ.ศ. {report.period or '–'}    ระดับ: {LEVEL_NAMES[report.level].split(' / ')[0]}"
+    )
     income = number_text(total.income_per_person, 2)
     threshold = number_text(report.income_threshold)
     pdf.paragraph(
@@ -141,7 +152,14 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
         head, widths = [*head, f"ปี {report.previous_period}"], [10.0, 88.0, 18.0, 15.0, 15.0, 18.0, 16.0]
     rows = []
     for indicator, fig in zip(rules.indicators, total.indicators, strict=True):
-        row = [indicator.code, indicator.label, f"{fig.applicable:,}", f"{fig.meets:,}", f"{fig.not_meeting:,}", _percent(fig.percent)]
+        row = [
+            indicator.code,
+            indicator.label,
+            f"{fig.applicable:,}",
+            f"{fig.meets:,}",
+            f"{fig.not_meeting:,}",
+            _percent(fig.percent),
+        ]
         if previous:
             row.append(_percent(previous[indicator.code].percent))
         rows.append(row)
@@ -165,7 +183,12 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
             ]
             for g in report.groups
         ]
-        pdf.grid([62.0, 22.0, 28.0, 68.0], ["พื้นที่", "ครัวเรือน", "รายได้/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด (ครัวเรือน)"], rows, "LRRL")
+        pdf.grid(
+            [62.0, 22.0, 28.0, 68.0],
+            ["พื้นที่", "ครัวเรือน", "รายได้/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด (ครัวเรือน)"],
+            rows,
+            "LRRL",
+        )
     _signatures(pdf)
 
 

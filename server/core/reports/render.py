@@ -21,7 +21,8 @@ def check_format(fmt: str | None) -> str:
     fmt = (fmt or "json").strip().lower()
     if fmt not in FORMATS:
         raise BadRequest(
-            f"รูปแบบต้องเป็น {' / '.join(FORMATS)} / The format must be one of {', '.join(FORMATS)}.", format=fmt[:16]
+            f"รูปแบบต้องเป็น {' / '.join(FORMATS)} / The format must be one of {', '.join(FORMATS)}.",
+            format=fmt[:16],
         )
     return fmt
 

@@ -50,7 +50,12 @@ def basic_needs_xlsx(report: BasicNeedsReport, office: str, printed: datetime) -
     ws.title = "สรุปตัวชี้วัด"
     _put(ws, 1, 1, rules.title, bold=True)
     _put(ws, 2, 1, f"พื้นที่: {total.name}   ปี พ.ศ. {report.period or '–'}   {office}")
-    _put(ws, 3, 1, f"ครัวเรือนที่สำรวจ {total.households:,} ครัวเรือน  {total.people:,} คน  พิมพ์เมื่อ {thai_date(printed)}")
+    _put(
+        ws,
+        3,
+        1,
+        f"ครัวเรือนที่สำรวจ {total.households:,} ครัวเรือน  {total.people:,} คน  พิมพ์เมื่อ {thai_date(printed)}",
+    )
     has_previous = total.previous is not None
     names = ["ข้อ", "หมวด", "ตัวชี้วัด", "ครัวเรือนที่เกี่ยวข้อง", "ผ่านเกณฑ์", "ไม่ผ่านเกณฑ์", "ร้อยละที่ผ่าน"]
     if has_previous:
@@ -82,7 +87,14 @@ def basic_needs_xlsx(report: BasicNeedsReport, office: str, printed: datetime) -
     _header(
         areas,
         1,
-        ["รหัส", LEVEL_NAMES[report.level].split(" / ")[0], "ครัวเรือน", "คน", "รายได้เฉลี่ย/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด"]
+        [
+            "รหัส",
+            LEVEL_NAMES[report.level].split(" / ")[0],
+            "ครัวเรือน",
+            "คน",
+            "รายได้เฉลี่ย/คน/ปี",
+            "ข้อที่ไม่ผ่านมากที่สุด",
+        ]
         + [f"ข้อ {c} (%)" for c in codes],
     )
     for r, group in enumerate(report.groups, 2):

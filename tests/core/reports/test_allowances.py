@@ -69,7 +69,11 @@ def _expected(roots: list[etree._Element], year: str, district: str | None = Non
         if text(root, "fiscal_year_be") != year or not text(root, "subdistrict").startswith(district or ""):
             continue
         kind = text(root, "allowance_type")
-        people[(text(root, "nid"), kind)] = (kind, _age(text(root, "birth_date"), int(year)), text(root, "subdistrict"))
+        people[(text(root, "nid"), kind)] = (
+            kind,
+            _age(text(root, "birth_date"), int(year)),
+            text(root, "subdistrict"),
+        )
     bands: Counter[int] = Counter()
     places: dict[str, Counter[str]] = {}
     monthly_of: Counter[str] = Counter()
@@ -79,7 +83,13 @@ def _expected(roots: list[etree._Element], year: str, district: str | None = Non
         places.setdefault(subdistrict, Counter())[kind] += 1
         monthly_of[subdistrict] += BANDS[n][4]
     monthly = sum(BANDS[n][4] * c for n, c in bands.items())
-    return {"people": len(people), "bands": bands, "places": places, "monthly": monthly, "monthly_of": monthly_of}
+    return {
+        "people": len(people),
+        "bands": bands,
+        "places": places,
+        "monthly": monthly,
+        "monthly_of": monthly_of,
+    }
 
 
 def test_allowance_registrations_and_budget_everywhere(
@@ -93,6 +103,7 @@ def test_allowance_registrations_and_budget_everywhere(
                 put(root, name, text(sent_roots[5], name))
 
     sent_roots: list[etree._Element] = []
+
     def recording(root: etree._Element, n: int, rng: random.Random) -> None:
         tweak(root, n, rng)
         sent_roots.append(root)
@@ -104,15 +115,24 @@ def test_allowance_registrations_and_budget_everywhere(
     url = URL.format(pid=project.id)
     body = client.get(f"{url}?period=2570", headers=admin_headers).get_json()
     assert body["fiscalYear"] == "2570" and body["periods"] == ["2569", "2570"]
-    assert body["totals"] == {"registrations": want["people"], "monthlyBudget": want["monthly"], "yearlyBudget": want["monthly"] * 12}
+    assert body["totals"] == {
+        "registrations": want["people"],
+        "monthlyBudget": want["monthly"],
+        "yearlyBudget": want["monthly"] * 12,
+    }
     band_rows = body["tables"]["by_type_band"]["rows"]
-    assert [(r["band"], r["monthlyRate"], r["registrations"], r["monthlyBudget"], r["yearlyBudget"]) for r in band_rows[:-1]] == [
-        (b[1], b[4], want["bands"][n], b[4] * want["bands"][n], 12 * b[4] * want["bands"][n]) for n, b in enumerate(BANDS)
+    assert [
+        (r["band"], r["monthlyRate"], r["registrations"], r["monthlyBudget"], r["yearlyBudget"])
+        for r in band_rows[:-1]
+    ] == [
+        (b[1], b[4], want["bands"][n], b[4] * want["bands"][n], 12 * b[4] * want["bands"][n])
+        for n, b in enumerate(BANDS)
     ]
     assert band_rows[-1]["registrations"] == want["people"]
     places = body["tables"]["by_subdistrict"]["rows"]
     assert {p["code"]: (p["elderly"], p["disabled"], p["hiv"], p["monthlyBudget"]) for p in places} == {
-        code: (c["elderly"], c["disabled"], c["hiv"], want["monthly_of"][code]) for code, c in want["places"].items()
+        code: (c["elderly"], c["disabled"], c["hiv"], want["monthly_of"][code])
+        for code, c in want["places"].items()
     }
     assert client.get(url, headers=admin_headers).get_json()["fiscalYear"] == "2570"  # the latest by default
 
@@ -120,10 +140,18 @@ def test_allowance_registrations_and_budget_everywhere(
     resp = client.get(f"{url}?period=2570&format=xlsx", headers=admin_headers)
     assert resp.status_code == 200 and "allowances-all-2570.xlsx" in resp.headers["Content-Disposition"]
     head = sheet_rows(resp.data, 1, first=5)[0]
-    assert head == ["ประเภทเบี้ย", "ช่วงอายุ", "อัตรา (บาท/คน/เดือน)", "ผู้ขึ้นทะเบียน (คน)", "งบประมาณต่อเดือน (บาท)", "งบประมาณทั้งปี 12 เดือน (บาท)"]
+    assert head == [
+        "ประเภทเบี้ย",
+        "ช่วงอายุ",
+        "อัตรา (บาท/คน/เดือน)",
+        "ผู้ขึ้นทะเบียน (คน)",
+        "งบประมาณต่อเดือน (บาท)",
+        "งบประมาณทั้งปี 12 เดือน (บาท)",
+    ]
     cells = sheet_rows(resp.data, 1)
     assert [row[1:] for row in cells[: len(BANDS)]] == [
-        [b[1], b[4], want["bands"][n], b[4] * want["bands"][n], 12 * b[4] * want["bands"][n]] for n, b in enumerate(BANDS)
+        [b[1], b[4], want["bands"][n], b[4] * want["bands"][n], 12 * b[4] * want["bands"][n]]
+        for n, b in enumerate(BANDS)
     ]
     assert cells[len(BANDS)][3:] == [want["people"], want["monthly"], 12 * want["monthly"]]
     by_place = {row[0]: row for row in sheet_rows(resp.data, 2)}
@@ -134,7 +162,9 @@ def test_allowance_registrations_and_budget_everywhere(
 
     # PDF: every band's figures, the totals, A4/Sarabun/พ.ศ./pages (checked in pdf_text).
     if have_poppler():
-        resp = client.get(f"{url}?period=2570&format=pdf&office=สำนักงานพัฒนาชุมชนอำเภอจัตุรัส", headers=admin_headers)
+        resp = client.get(
+            f"{url}?period=2570&format=pdf&office=สำนักงานพัฒนาชุมชนอำเภอจัตุรัส", headers=admin_headers
+        )
         assert resp.status_code == 200
         out = pdf_text(resp.data, "allowances")
         flat = re.sub(r"[ \t]+", " ", out)
@@ -166,7 +196,9 @@ def test_allowance_registrations_and_budget_everywhere(
     assert {p["code"] for p in limited["tables"]["by_subdistrict"]["rows"]} == set(mine["places"])
 
     # The command line gives the same JSON.
-    result = CliRunner().invoke(main, ["report", "allowances", "--period", "2570", "--format", "json"], env=settings_env)
+    result = CliRunner().invoke(
+        main, ["report", "allowances", "--period", "2570", "--format", "json"], env=settings_env
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["totals"] == body["totals"]
     bad = client.get(f"{url}?period=70", headers=admin_headers)

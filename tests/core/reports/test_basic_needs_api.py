@@ -82,7 +82,9 @@ def test_previous_year_beside_this_year(
     periods = sorted({h.period for h in households})
     body = client.get(URL.format(pid=project.id), headers=admin_headers).get_json()
     assert body["periods"] == periods and body["period"] == periods[-1]
-    assert len(periods) == 2 and int(periods[1]) == int(periods[0]) + 1  # a third were surveyed a year earlier
+    assert (
+        len(periods) == 2 and int(periods[1]) == int(periods[0]) + 1
+    )  # a third were surveyed a year earlier
     assert body["previousPeriod"] == periods[-2]
     last_year = Figures()
     for h in households:

@@ -28,7 +28,12 @@ from tests.core.reports.filled import (
 )
 
 URL = "/v1/projects/{pid}/reports/community_standard"
-LABELS = {"leader": "ผู้นำชุมชน", "organisation": "กลุ่มองค์กรชุมชน", "network": "เครือข่ายองค์กรชุมชน", "community": "ชุมชน"}
+LABELS = {
+    "leader": "ผู้นำชุมชน",
+    "organisation": "กลุ่มองค์กรชุมชน",
+    "network": "เครือข่ายองค์กรชุมชน",
+    "community": "ชุมชน",
+}
 TARGETS = [("leader", "นายสมชาย ใจดี"), ("organisation", "กลุ่มทอผ้าบ้านดอน"), ("network", "เครือข่ายออมทรัพย์ตำบล"),
            ("community", "ชุมชนบ้านหนองบัว"), ("organisation", "กลุ่มแม่บ้านบ้านใหม่"), ("leader", "นางมาลี ศรีสุข")]  # fmt: skip
 # Submission n: (target index, round, year AD); 12 is a second "before" of target 0 (the latest counts).
@@ -46,7 +51,9 @@ def _tweak(root: etree._Element, n: int, rng: random.Random) -> None:
     put(root, "assessment_date", f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}")
     village, subdistrict = villages()[(target % 3) * 6 % len(villages())]
     put_place(root, village, subdistrict)
-    for row in (e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "indicators"):
+    for row in (
+        e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "indicators"
+    ):
         full = rng.choice([10, 20, 25])
         put(row, "full_score", full)
         put(row, "self_score", rng.randint(full * 3 // 5 if rnd == "before" else full * 4 // 5, full))
@@ -61,7 +68,9 @@ def _expected(roots: list[etree._Element], year: str) -> dict[tuple[str, str], d
         score = sum(float(text(r, "self_score")) for r in rows)
         full = sum(float(text(r, "full_score")) for r in rows)
         percent = round(100 * score / full, 2)
-        target = out.setdefault((text(root, "target_type"), text(root, "target_name")), {"district": text(root, "district")})
+        target = out.setdefault(
+            (text(root, "target_type"), text(root, "target_name")), {"district": text(root, "district")}
+        )
         target[text(root, "round")] = (score, full, percent, "ผ่าน" if percent >= 80 else "ไม่ผ่าน")
     return out
 
@@ -85,7 +94,10 @@ def test_targets_before_and_after_and_the_district_counts(
         r = got[(LABELS[kind], name)]
         for rnd in ("before", "after"):
             expect = t.get(rnd, (None, None, None, None))
-            assert (r[f"{rnd}Score"], r[f"{rnd}Full"], r[f"{rnd}Percent"], r[f"{rnd}Result"]) == expect, (name, rnd)
+            assert (r[f"{rnd}Score"], r[f"{rnd}Full"], r[f"{rnd}Percent"], r[f"{rnd}Result"]) == expect, (
+                name,
+                rnd,
+            )
         change = round(t["after"][2] - t["before"][2], 2) if "after" in t and "before" in t else None
         assert r["change"] == change
     # Per district and type: assessed and passing in each round, and how many more pass after.
@@ -102,7 +114,9 @@ def test_targets_before_and_after_and_the_district_counts(
         (d, LABELS[k]): [*c, c[3] - c[1]] for (d, k), c in districts.items()
     }  # fmt: skip
     passed_after = sum(c[3] for c in districts.values())
-    assert body["totals"]["leader"]["assessedBefore"] == sum(c[0] for (d, k), c in districts.items() if k == "leader")
+    assert body["totals"]["leader"]["assessedBefore"] == sum(
+        c[0] for (d, k), c in districts.items() if k == "leader"
+    )
 
     resp = client.get(f"{url}?format=xlsx", headers=admin_headers)
     cells = sheet_rows(resp.data, 1)
@@ -110,9 +124,13 @@ def test_targets_before_and_after_and_the_district_counts(
     for row in cells:
         kind = next(k for k, v in LABELS.items() if v == row[0])
         t = want[(kind, row[1])]
-        assert row[3:7] == list(t.get("before", (None,) * 4)) and row[7:11] == list(t.get("after", (None,) * 4))
+        assert row[3:7] == list(t.get("before", (None,) * 4)) and row[7:11] == list(
+            t.get("after", (None,) * 4)
+        )
     district_cells = [r for r in sheet_rows(resp.data, 2) if r[0]]
-    assert {(r[0], r[2]): r[3:] for r in district_cells} == {(d, LABELS[k]): [*c, c[3] - c[1]] for (d, k), c in districts.items()}
+    assert {(r[0], r[2]): r[3:] for r in district_cells} == {
+        (d, LABELS[k]): [*c, c[3] - c[1]] for (d, k), c in districts.items()
+    }
 
     if have_poppler():
         out = pdf_text(client.get(f"{url}?format=pdf", headers=admin_headers).data, "community_standard")
@@ -120,11 +138,15 @@ def test_targets_before_and_after_and_the_district_counts(
         for t in want.values():
             for rnd in ("before", "after"):
                 if rnd in t:
-                    score, full, percent, result = t[rnd]
+                    score, full, percent, _result = t[rnd]
                     assert f"{score:,.2f} {full:,.2f} {percent:,.2f}" in flat
         assert bases(f"ผ่านเกณฑ์หลังการพัฒนา: {passed_after:,} จาก") in bases(out)
 
     make_user("office", "manager")
-    html = signed_in("office").get(f"/ui/projects/{project.id}/reports/community_standard").get_data(as_text=True)
+    html = (
+        signed_in("office")
+        .get(f"/ui/projects/{project.id}/reports/community_standard")
+        .get_data(as_text=True)
+    )
     assert "ผลการประเมินรายกลุ่มเป้าหมาย" in html and all(name in html for _, name in want)
     assert client.get(f"{url}?period=2568", headers=admin_headers).get_json()["period"] == "2568"
