@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from server.core.accounts import permissions
 from server.core.ground.errors import NotFound
 from server.core.models import Form, FormVersion, User
-from server.core.reports import allowances, basic_needs, community_standard, nomination_scoring
+from server.core.reports import (
+    allowances,
+    basic_needs,
+    community_forum,
+    community_standard,
+    nomination_scoring,
+)
 from server.core.reports.basic_needs import BasicNeedsReport
 from server.core.reports.results import refresh, rules_by_form
 from server.core.reports.rules import SHIPPED_DIR, Rules, RulesError, load_rules
@@ -28,6 +34,7 @@ TABLE_REPORTS: dict[str, tuple[ModuleType, str]] = {
     allowances.NAME: (allowances, "welfare_registration"),
     community_standard.NAME: (community_standard, "standard_assessment"),
     nomination_scoring.NAME: (nomination_scoring, "nomination_scoring"),
+    community_forum.NAME: (community_forum, "community_forum"),
 }
 
 
