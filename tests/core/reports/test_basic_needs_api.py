@@ -131,7 +131,7 @@ def test_bad_parameters_and_strangers_are_refused(
     assert client.get(f"/v1/projects/{project.id}/reports/nothing", headers=admin_headers).status_code == 404
     listing = client.get(f"/v1/projects/{project.id}/reports", headers=admin_headers).get_json()
     assert [r["name"] for r in listing] == sorted(
-        ["allowances", "basic_needs", "community_standard", "nomination_scoring"]
+        ["allowances", "basic_needs", "community_forum", "community_standard", "nomination_scoring"]
     )
     with services.db.session() as session:
         elsewhere = projects.create_project(session, "อีกโครงการ").id
