@@ -241,7 +241,7 @@ def household_answers(rng: random.Random, today: dt.date) -> tuple[dict[str, Any
         a[name] = _yes(rng, 0.9)
     day = today - dt.timedelta(days=rng.randint(0, 150))
     a["survey_date"] = day.isoformat()
-    lat, lon = {"36": (15.81, 101.92), "24": (13.69, 101.07), "60": (15.70, 100.13)}.get(subdistrict[:2], (14.0, 100.5))
+    lat, lon = {"36": (15.81, 101.92), "24": (13.69, 101.07), "60": (15.70, 100.13)}.get(subdistrict[:2], (14.0, 100.5))  # fmt: skip
     a["location"] = f"{lat + rng.uniform(-0.05, 0.05):.6f} {lon + rng.uniform(-0.05, 0.05):.6f} 180.0 5.0"
     return a, members
 

@@ -40,7 +40,9 @@ def test_the_shipped_settings_load() -> None:
         ("community_forum.report.toml", "[actors]", "[actors", "file"),
     ],
 )
-def test_a_mistake_in_a_settings_file_is_named(tmp_path: Path, file: str, old: str, new: str, where: str) -> None:
+def test_a_mistake_in_a_settings_file_is_named(
+    tmp_path: Path, file: str, old: str, new: str, where: str
+) -> None:
     for name in FILES.values():
         shutil.copy(SHIPPED_DIR / name, tmp_path / name)
     text = (tmp_path / file).read_text(encoding="utf-8")
@@ -51,7 +53,9 @@ def test_a_mistake_in_a_settings_file_is_named(tmp_path: Path, file: str, old: s
     assert caught.value.message.startswith(f"{file}: {where}:") and " / " in caught.value.message
 
 
-def test_bad_parameters_and_missing_forms(client: FlaskClient, project: Project, admin_headers: dict[str, str]) -> None:
+def test_bad_parameters_and_missing_forms(
+    client: FlaskClient, project: Project, admin_headers: dict[str, str]
+) -> None:
     for name in FILES:
         url = f"/v1/projects/{project.id}/reports/{name}"
         assert client.get(url, headers=admin_headers).status_code == 404  # its form is not published here
