@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from server.core.accounts import permissions
+from server.core.ground.errors import Forbidden
 from server.core.models import Form, User
 from server.core.reports.tables import (
     Bar,
@@ -120,6 +122,13 @@ def build(
     operator: bool = False,
 ) -> TableReport:
     s, names = settings(config), labels or {}
+    if not operator and not permissions.can(session, user, "submission.read_sensitive", form.project_id):
+        # The allowance type tells disability or HIV status (a sensitive field): counts per type and
+        # small area could point at a person, so the report needs the right to read sensitive fields.
+        raise Forbidden(
+            "รายงานเบี้ยยังชีพแยกตามประเภท (ข้อมูลอ่อนไหว) ต้องมีสิทธิ์อ่านข้อมูลอ่อนไหว / The allowances "
+            "report shows a sensitive field by type: it needs the right to read sensitive fields."
+        )
     found = entries(session, user, form, area, operator)
     periods = sorted({y for e in found if (y := _fiscal_year(e.answers.get(s.year_field)))})
     period = choose_period(periods, period)

@@ -14,8 +14,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from lxml import etree
 
+from server.core.accounts import permissions
 from server.core.ground.services import Services
 from server.core.models import Project, User
+from tests.conftest import bearer_for
 from tests.core.reports.filled import (
     bases,
     have_poppler,
@@ -144,6 +146,17 @@ def test_problems_by_frequency_and_priority_with_who_acts(
         for a, p in area_of.items():
             assert f"{len(p)} {sum(p) / len(p):,.2f}" in flat, a
         assert bases(f"ปัญหาที่ยกขึ้น: {sum(len(p) for p in area_of.values())} เรื่อง") in bases(out)
+
+    # A supervisor limited to one district gets only its forums' problems.
+    district = sorted(k[0] for k in sub_of)[0][:4]
+    supervisor = make_user("district_sup", "supervisor")
+    with services.db.session() as session:
+        permissions.grant_role(session, session.get(User, supervisor.id), "supervisor", project.id, district)
+    limited = client.get(URL.format(pid=project.id), headers=bearer_for(services, supervisor)).get_json()
+    assert limited["forums"] == sum(1 for r in this_year if text(r, "district") == district) < len(this_year)
+    assert {(r["code"], _clean(r["problem"])) for r in limited["tables"]["by_subdistrict"]["rows"]} == {
+        k for k in sub_of if k[0].startswith(district)
+    }
 
     make_user("office", "manager")
     html = (
