@@ -51,7 +51,7 @@ def register(group: click.Group) -> None:
                     raise NotFound(f"ไม่พบผู้ใช้ {username} / No user {username!r}.")
             form, rules = catalogue.open_report(session, user, pid, name, operator=user is None)
             session.commit()
-            built = basic_needs.build(
+            built = catalogue.build(
                 session, user, form, rules, area=area, period=period, level=level,
                 labels=place_labels(session, svc.blobs, form), operator=user is None,
             )  # fmt: skip

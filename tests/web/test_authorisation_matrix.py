@@ -110,6 +110,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/ui/logout"): PUBLIC,  # ends this browser's session, if any
     ("GET", "/ui/"): LOGIN,
     ("GET", "/ui/projects/<int:project_id>/reports/<name>"): "submission.read",
+    ("GET", "/ui/projects/<int:project_id>/reports/basic_needs/map.json"): "submission.read",
     ("GET", "/ui/projects/<int:project_id>/entities"): "entity.read",
     ("GET", "/ui/projects/<int:project_id>/entities/<name>"): "entity.read",
     ("GET", "/ui/projects/<int:project_id>/entities/<name>/<entity_uuid>"): "entity.read",

@@ -116,7 +116,8 @@ def check_level(level: str | None) -> str | None:
         return None
     if level.strip() not in LEVELS:
         raise BadRequest(
-            f"ระดับต้องเป็น {' / '.join(LEVELS)} / The level must be one of {', '.join(LEVELS)}.", level=level[:32]
+            f"ระดับต้องเป็น {' / '.join(LEVELS)} / The level must be one of {', '.join(LEVELS)}.",
+            level=level[:32],
         )
     return level.strip()
 
@@ -141,7 +142,9 @@ def _aggregate(
 ) -> list[tuple[Any, ...]]:
     columns: list[Any] = [func.count(), func.coalesce(func.sum(ReportResult.members), 0)]
     columns.append(func.sum(ReportResult.income_per_person * ReportResult.members))
-    columns.append(func.sum(case((ReportResult.income_per_person.is_not(None), ReportResult.members), else_=0)))
+    columns.append(
+        func.sum(case((ReportResult.income_per_person.is_not(None), ReportResult.members), else_=0))
+    )
     for position in range(1, len(rules.indicators) + 1):
         mark = func.substr(ReportResult.outcomes, position, 1)
         columns.append(func.sum(case((mark == MEETS, 1), else_=0)))
@@ -195,7 +198,11 @@ def build(
     operator=True (the command line on the server itself, no --as) reads the whole project."""
     area, period = check_area(area), check_period(period)
     level = check_level(level) or default_level(area)
-    user_scope = true() if operator else permissions.submission_scope(session, user, form.project_id, "submission.read")
+    user_scope = (
+        true()
+        if operator
+        else permissions.submission_scope(session, user, form.project_id, "submission.read")
+    )
     scope = [
         ReportResult.form_id == form.id,
         ReportResult.rules_sha == rules.sha,
@@ -215,7 +222,9 @@ def build(
         total_row = _aggregate(session, rules, where, None)[0]
         total = _figures(rules, area, _area_name(area, names), total_row)
         groups = {
-            row[0]: _figures(rules, row[0], names.get(level, {}).get(row[0] or "", row[0] or "ไม่ระบุ / not given"), row[1:])
+            row[0]: _figures(
+                rules, row[0], names.get(level, {}).get(row[0] or "", row[0] or "ไม่ระบุ / not given"), row[1:]
+            )
             for row in _aggregate(session, rules, where, _COLUMNS[level])
         }
         return total, groups

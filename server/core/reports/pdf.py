@@ -5,6 +5,7 @@ sign."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -15,8 +16,10 @@ from budoux import load_default_thai_parser
 from fpdf import FPDF
 
 from server.core.reports.basic_needs import LEVEL_NAMES, BasicNeedsReport
+from server.core.reports.tables import TableReport, cell_text
 from server.core.reports.thai import number_text, thai_date
 
+_MARK = re.compile("[\u0e31\u0e33-\u0e3a\u0e47-\u0e4e]")  # Thai vowels and tone marks that sit on a consonant
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "Sarabun"
 BODY, SMALL, TITLE = 11.0, 9.5, 15.0
@@ -60,7 +63,7 @@ class _Document(FPDF):
     # -- text ---------------------------------------------------------------------------------
     def lines(self, text: str, width: float) -> list[str]:
         out, line = [], ""
-        for part in chunks(text):
+        for part in self._fitted(chunks(text), width):
             trial = line + part
             if line and self.get_string_width(trial) > width - 1.5:
                 out.append(line.rstrip())
@@ -69,17 +72,39 @@ class _Document(FPDF):
                 line = trial
         return [*out, line.rstrip()] if line or not out else out
 
+    def _fitted(self, parts: list[str], width: float) -> list[str]:
+        """Words wider than the cell split between characters (never before a combining mark)."""
+        out = []
+        for part in parts:
+            while self.get_string_width(part) > width - 1.5 and len(part) > 1:
+                cut = len(part) - 1
+                while cut > 1 and (self.get_string_width(part[:cut]) > width - 1.5 or _MARK.match(part[cut])):
+                    cut -= 1
+                out.append(part[:cut])
+                part = part[cut:]
+            out.append(part)
+        return out
+
     def paragraph(self, text: str, size: float = BODY, bold: bool = False) -> None:
         self.set_font(FAMILY, "B" if bold else "", size)
         for line in self.lines(text, self.epw):
             self.cell(0, size * 0.47, line, new_x="LMARGIN", new_y="NEXT")
 
-    def grid(self, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]], aligns: str) -> None:
+    def grid(
+        self, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]], aligns: str
+    ) -> None:
         self._row(widths, head, "C" * len(head), bold=True, fill=True)
         for row in rows:
             self._row(widths, row, aligns)
 
-    def _row(self, widths: Sequence[float], cells: Sequence[str], aligns: str, bold: bool = False, fill: bool = False) -> None:
+    def _row(
+        self,
+        widths: Sequence[float],
+        cells: Sequence[str],
+        aligns: str,
+        bold: bool = False,
+        fill: bool = False,
+    ) -> None:
         self.set_font(FAMILY, "B" if bold else "", SMALL)
         wrapped = [self.lines(text, w) for text, w in zip(cells, widths, strict=True)]
         height = max(len(w) for w in wrapped) * 4.6 + 1.6
@@ -105,7 +130,9 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
     pdf.add_page()
     pdf.paragraph(rules.title, TITLE, bold=True)
     pdf.paragraph(f"{pdf.office}", BODY, bold=True)
-    pdf.paragraph(f"พื้นที่: {total.name}    ปี พ.ศ. {report.period or '–'}    ระดับ: {LEVEL_NAMES[report.level].split(' / ')[0]}")
+    pdf.paragraph(
+        f"พื้นที่: {total.name}    ปี พ.ศ. {report.period or '–'}    ระดับ: {LEVEL_NAMES[report.level].split(' / ')[0]}"
+    )
     income = number_text(total.income_per_person, 2)
     threshold = number_text(report.income_threshold)
     pdf.paragraph(
@@ -125,7 +152,14 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
         head, widths = [*head, f"ปี {report.previous_period}"], [10.0, 88.0, 18.0, 15.0, 15.0, 18.0, 16.0]
     rows = []
     for indicator, fig in zip(rules.indicators, total.indicators, strict=True):
-        row = [indicator.code, indicator.label, f"{fig.applicable:,}", f"{fig.meets:,}", f"{fig.not_meeting:,}", _percent(fig.percent)]
+        row = [
+            indicator.code,
+            indicator.label,
+            f"{fig.applicable:,}",
+            f"{fig.meets:,}",
+            f"{fig.not_meeting:,}",
+            _percent(fig.percent),
+        ]
         if previous:
             row.append(_percent(previous[indicator.code].percent))
         rows.append(row)
@@ -149,7 +183,12 @@ def _basic_needs(pdf: _Document, report: BasicNeedsReport) -> None:
             ]
             for g in report.groups
         ]
-        pdf.grid([62.0, 22.0, 28.0, 68.0], ["พื้นที่", "ครัวเรือน", "รายได้/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด (ครัวเรือน)"], rows, "LRRL")
+        pdf.grid(
+            [62.0, 22.0, 28.0, 68.0],
+            ["พื้นที่", "ครัวเรือน", "รายได้/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด (ครัวเรือน)"],
+            rows,
+            "LRRL",
+        )
     _signatures(pdf)
 
 
@@ -174,5 +213,36 @@ def basic_needs_pdf(report: BasicNeedsReport, office: str, printed: datetime) ->
     for _ in range(2):
         pdf = _Document(office, printed, report.rules.title, pages)
         _basic_needs(pdf, report)
+        pages = pdf.page_no()
+    return bytes(pdf.output())
+
+
+def _tables(pdf: _Document, report: TableReport) -> None:
+    pdf.add_page()
+    pdf.paragraph(report.title, TITLE, bold=True)
+    pdf.paragraph(pdf.office, BODY, bold=True)
+    pdf.paragraph(f"พื้นที่: {report.area_name}    {report.period_label}")
+    for label, value in report.summary:
+        pdf.paragraph(f"{label}: {value}")
+    for table in report.tables:
+        pdf.ln(3)
+        pdf.paragraph(table.title, BODY, bold=True)
+        share = pdf.epw / sum(c.width for c in table.columns)
+        widths = [c.width * share for c in table.columns]
+        aligns = "".join("L" if c.kind == "text" else "R" for c in table.columns)
+        rows = [[cell_text(v, c.kind) for c, v in zip(table.columns, row, strict=True)] for row in table.rows]
+        pdf.grid(widths, [c.label for c in table.columns], rows or [["–"] * len(widths)], aligns)
+    if report.notes:
+        pdf.ln(2)
+        for note in report.notes:
+            pdf.paragraph(f"หมายเหตุ: {note}", SMALL)
+    _signatures(pdf)
+
+
+def tables_pdf(report: TableReport, office: str, printed: datetime) -> bytes:
+    pages = None
+    for _ in range(2):
+        pdf = _Document(office, printed, report.title, pages)
+        _tables(pdf, report)
         pages = pdf.page_no()
     return bytes(pdf.output())

@@ -35,7 +35,9 @@ class Written:
     values: dict[str, Any]
 
 
-def rules_by_form(session: Session, form_ids: Iterable[int], rules_dir: Path = SHIPPED_DIR) -> dict[int, Rules]:
+def rules_by_form(
+    session: Session, form_ids: Iterable[int], rules_dir: Path = SHIPPED_DIR
+) -> dict[int, Rules]:
     """The rules of each form that has a rules file (matched by the form's xmlFormId)."""
     wanted = set(form_ids)
     if not wanted:
@@ -56,7 +58,9 @@ def rules_by_form(session: Session, form_ids: Iterable[int], rules_dir: Path = S
     return found
 
 
-def _write(session: Session, rows: Sequence[tuple[int, int, int, Rules, dict[str, Any], datetime | None]]) -> int:
+def _write(
+    session: Session, rows: Sequence[tuple[int, int, int, Rules, dict[str, Any], datetime | None]]
+) -> int:
     if not rows:
         return 0
     now = utcnow()
@@ -102,10 +106,19 @@ def record_batch(session: Session, written: Sequence[Written], rules_dir: Path =
         ).all()
     )
     created = dict(
-        session.execute(select(Submission.id, Submission.created_at).where(Submission.id.in_(list(current)))).all()
+        session.execute(
+            select(Submission.id, Submission.created_at).where(Submission.id.in_(list(current)))
+        ).all()
     )
     rows = {
-        w.submission_id: (w.submission_id, w.version_id, w.form_id, rules[w.form_id], w.values, created.get(w.submission_id))
+        w.submission_id: (
+            w.submission_id,
+            w.version_id,
+            w.form_id,
+            rules[w.form_id],
+            w.values,
+            created.get(w.submission_id),
+        )
         for w in mine
         if current.get(w.submission_id) in (None, w.version_id)
     }

@@ -91,11 +91,18 @@ def _indicator(raw: Any, number: int, settings: dict[str, Any], source: str) -> 
         raise _fail(source, where, "ต้องมี code / needs a code")
     where = f"ตัวชี้วัด {code} (indicator {code})"
     if kind not in KINDS:
-        raise _fail(source, where, f"kind ต้องเป็น {' / '.join(KINDS)} / kind must be one of {', '.join(KINDS)}")
+        raise _fail(
+            source, where, f"kind ต้องเป็น {' / '.join(KINDS)} / kind must be one of {', '.join(KINDS)}"
+        )
     label = raw.get("label")
     if not isinstance(label, str) or not label.strip():
         raise _fail(source, where, "ต้องมี label / needs a label")
-    common: dict[str, Any] = {"code": code, "section": str(raw.get("section") or ""), "label": label.strip(), "kind": kind}
+    common: dict[str, Any] = {
+        "code": code,
+        "section": str(raw.get("section") or ""),
+        "label": label.strip(),
+        "kind": kind,
+    }
     if kind == "count":
         return Indicator(
             **common,
@@ -103,9 +110,15 @@ def _indicator(raw: Any, number: int, settings: dict[str, Any], source: str) -> 
             not_meeting=_names(raw.get("not_meeting"), source, where, "not_meeting", True),
         )
     if kind == "all_equal":
-        if "value" not in raw or not isinstance(raw["value"], str | int | float) or isinstance(raw["value"], bool):
+        if (
+            "value" not in raw
+            or not isinstance(raw["value"], str | int | float)
+            or isinstance(raw["value"], bool)
+        ):
             raise _fail(source, where, "ต้องมี value (ข้อความหรือตัวเลข) / needs a text or number value")
-        return Indicator(**common, fields=_names(raw.get("fields"), source, where, "fields", True), value=raw["value"])
+        return Indicator(
+            **common, fields=_names(raw.get("fields"), source, where, "fields", True), value=raw["value"]
+        )
     name = _names(raw.get("field"), source, where, "field", True)
     if len(name) != 1:
         raise _fail(source, where, "field ต้องเป็นคำถามเดียว / 'field' must name one field")
@@ -113,12 +126,16 @@ def _indicator(raw: Any, number: int, settings: dict[str, Any], source: str) -> 
         threshold = raw.get("threshold")
         if isinstance(threshold, str):
             if threshold not in settings:
-                raise _fail(source, where, f"ไม่มี {threshold} ใน [settings] / {threshold!r} is not in [settings]")
+                raise _fail(
+                    source, where, f"ไม่มี {threshold} ใน [settings] / {threshold!r} is not in [settings]"
+                )
             threshold = settings[threshold]
         if not isinstance(threshold, int | float) or isinstance(threshold, bool):
             raise _fail(source, where, "threshold ต้องเป็นตัวเลข / threshold must be a number")
         return Indicator(**common, field=name[0], threshold=float(threshold))
-    return Indicator(**common, field=name[0], excluded=_names(raw.get("except"), source, where, "except", False))
+    return Indicator(
+        **common, field=name[0], excluded=_names(raw.get("except"), source, where, "except", False)
+    )
 
 
 def parse_rules(data: bytes, source: str) -> Rules:
@@ -179,6 +196,10 @@ def load_rules(directory: Path = SHIPPED_DIR) -> dict[str, Rules]:
     for path in sorted(directory.glob(f"*{RULES_SUFFIX}")):
         rules = parse_rules(path.read_bytes(), path.name)
         if rules.report in found:
-            raise _fail(path.name, "report", f"ซ้ำกับ {found[rules.report].source} / also in {found[rules.report].source}")
+            raise _fail(
+                path.name,
+                "report",
+                f"ซ้ำกับ {found[rules.report].source} / also in {found[rules.report].source}",
+            )
         found[rules.report] = rules
     return found

@@ -11,7 +11,7 @@ MONTHS = (
 
 
 def thai_date(day: date | datetime) -> str:
-    """"1 ธันวาคม 2569" (พ.ศ. = ค.ศ. + 543)."""
+    """ "1 ธันวาคม 2569" (พ.ศ. = ค.ศ. + 543)."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year + 543}"
 
 

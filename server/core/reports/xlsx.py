@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from server.core.reports.basic_needs import LEVEL_NAMES, AreaFigures, BasicNeedsReport
+from server.core.reports.tables import TableReport
 from server.core.reports.thai import thai_date
 
 FONT = "TH Sarabun New"  # offices have it installed; Excel falls back to its default otherwise
@@ -49,7 +50,12 @@ def basic_needs_xlsx(report: BasicNeedsReport, office: str, printed: datetime) -
     ws.title = "สรุปตัวชี้วัด"
     _put(ws, 1, 1, rules.title, bold=True)
     _put(ws, 2, 1, f"พื้นที่: {total.name}   ปี พ.ศ. {report.period or '–'}   {office}")
-    _put(ws, 3, 1, f"ครัวเรือนที่สำรวจ {total.households:,} ครัวเรือน  {total.people:,} คน  พิมพ์เมื่อ {thai_date(printed)}")
+    _put(
+        ws,
+        3,
+        1,
+        f"ครัวเรือนที่สำรวจ {total.households:,} ครัวเรือน  {total.people:,} คน  พิมพ์เมื่อ {thai_date(printed)}",
+    )
     has_previous = total.previous is not None
     names = ["ข้อ", "หมวด", "ตัวชี้วัด", "ครัวเรือนที่เกี่ยวข้อง", "ผ่านเกณฑ์", "ไม่ผ่านเกณฑ์", "ร้อยละที่ผ่าน"]
     if has_previous:
@@ -81,7 +87,14 @@ def basic_needs_xlsx(report: BasicNeedsReport, office: str, printed: datetime) -
     _header(
         areas,
         1,
-        ["รหัส", LEVEL_NAMES[report.level].split(" / ")[0], "ครัวเรือน", "คน", "รายได้เฉลี่ย/คน/ปี", "ข้อที่ไม่ผ่านมากที่สุด"]
+        [
+            "รหัส",
+            LEVEL_NAMES[report.level].split(" / ")[0],
+            "ครัวเรือน",
+            "คน",
+            "รายได้เฉลี่ย/คน/ปี",
+            "ข้อที่ไม่ผ่านมากที่สุด",
+        ]
         + [f"ข้อ {c} (%)" for c in codes],
     )
     for r, group in enumerate(report.groups, 2):
@@ -101,3 +114,37 @@ def _area_row(ws: Any, row: int, group: AreaFigures) -> None:
     _put(ws, row, 6, failed)
     for col, fig in enumerate(group.indicators, 7):
         _put(ws, row, col, fig.percent, fmt="0.00")
+
+
+_FORMATS = {"int": "#,##0", "number": "#,##0.00", "percent": _PERCENT, "money": "#,##0.00"}
+_BAD_SHEET = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def tables_xlsx(report: TableReport, office: str, printed: datetime) -> bytes:
+    """One sheet per table: the title, area, period, office and date above Thai column headers."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for n, table in enumerate(report.tables, 1):
+        ws = wb.create_sheet(f"{n} {table.title}".translate(_BAD_SHEET)[:31])
+        _put(ws, 1, 1, report.title, bold=True)
+        _put(ws, 2, 1, f"{table.title}   พื้นที่: {report.area_name}   {report.period_label}")
+        _put(ws, 3, 1, f"{office}   พิมพ์เมื่อ {thai_date(printed)}")
+        _header(ws, 5, [c.label for c in table.columns])
+        for r, row in enumerate(table.rows, 6):
+            for c, (column, value) in enumerate(zip(table.columns, row, strict=True), 1):
+                _put(ws, r, c, value, fmt=_FORMATS.get(column.kind))
+        ws.freeze_panes = "A6"
+        _widths(ws, [max(10.0, 14 * c.width) for c in table.columns])
+    if report.summary or report.notes:
+        ws = wb.create_sheet("สรุป", 0)
+        _put(ws, 1, 1, report.title, bold=True)
+        _put(ws, 2, 1, f"พื้นที่: {report.area_name}   {report.period_label}   {office}")
+        for r, (label, value) in enumerate(report.summary, 4):
+            _put(ws, r, 1, label, bold=True)
+            _put(ws, r, 2, value)
+        for r, note in enumerate(report.notes, 5 + len(report.summary)):
+            _put(ws, r, 1, note)
+        _widths(ws, [40, 40])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

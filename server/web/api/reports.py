@@ -38,7 +38,7 @@ def get_report(project_id: int, name: str) -> Response:
     level = basic_needs.check_level(request.args.get("level"))
     form, rules = catalogue.open_report(db(), user, project_id, name)
     db().commit()  # the results brought up to date stay, whatever happens next
-    report = basic_needs.build(
+    report = catalogue.build(
         db(),
         user,
         form,

@@ -39,7 +39,9 @@ def _answers(root: etree._Element) -> dict[str, str]:
     return {
         el.tag: el.text or ""
         for el in root.iter()
-        if isinstance(el.tag, str) and len(el) == 0 and not any(a.tag == "members" for a in el.iterancestors())
+        if isinstance(el.tag, str)
+        and len(el) == 0
+        and not any(a.tag == "members" for a in el.iterancestors())
     }
 
 
@@ -158,7 +160,11 @@ def household_answers(rng: random.Random, today: dt.date) -> tuple[dict[str, Any
     size = rng.choice([1, 2, 3, 4, 5, 5, 6])
     members = []
     for n in range(size):
-        age = rng.choice([rng.randint(0, 2), rng.randint(3, 14), rng.randint(15, 59), rng.randint(60, 90)]) if n else rng.randint(30, 80)
+        age = (
+            rng.choice([rng.randint(0, 2), rng.randint(3, 14), rng.randint(15, 59), rng.randint(60, 90)])
+            if n
+            else rng.randint(30, 80)
+        )
         months = age * 12 + rng.randint(0, 11)
         disabled = "yes" if rng.random() < 0.1 else "no"
         members.append({
@@ -204,7 +210,9 @@ def household_answers(rng: random.Random, today: dt.date) -> tuple[dict[str, Any
         a["i17_not"] = 1 if rng.random() < 0.3 else None
     if a["i18_n"]:
         a["i18_not"] = 1 if rng.random() < 0.3 else None
-    a["i17_not"] = a.get("i17_not") or (1 if a["i17_n"] else None)  # the form asks it only as "how many not" (≥ 1)
+    a["i17_not"] = a.get("i17_not") or (
+        1 if a["i17_n"] else None
+    )  # the form asks it only as "how many not" (≥ 1)
     a["i18_not"] = a.get("i18_not") or (1 if a["i18_n"] else None)
     if counts["n_15_59"]:
         a["i20_excluded"] = rng.randint(0, counts["n_15_59"])
@@ -216,7 +224,10 @@ def household_answers(rng: random.Random, today: dt.date) -> tuple[dict[str, Any
         a["n_20_eligible"] = 0
     if counts["n_60p"]:
         a["i21_no_job_no_income"] = rng.choice([0, 0, 1])
-    income = {k: rng.choice([0, rng.randint(5, 150) * 1000]) for k in ("inc_main", "inc_secondary", "inc_other", "inc_own_produce")}
+    income = {
+        k: rng.choice([0, rng.randint(5, 150) * 1000])
+        for k in ("inc_main", "inc_secondary", "inc_other", "inc_own_produce")
+    }
     a.update(income)
     a["inc_total"] = sum(income.values())
     a["inc_per_person"] = round(a["inc_total"] / size)
@@ -226,14 +237,18 @@ def household_answers(rng: random.Random, today: dt.date) -> tuple[dict[str, Any
         a["i24_20p"] = 1
     if a["i25"] == "some":
         a["i25_n"] = 1
-    for name in (["i31_1", "i31_2", "i31_3"] if size >= 2 else ["i31s_1", "i31s_2"]):
+    for name in ["i31_1", "i31_2", "i31_3"] if size >= 2 else ["i31s_1", "i31s_2"]:
         a[name] = _yes(rng, 0.9)
     day = today - dt.timedelta(days=rng.randint(0, 150))
     a["survey_date"] = day.isoformat()
+    lat, lon = {"36": (15.81, 101.92), "24": (13.69, 101.07), "60": (15.70, 100.13)}.get(subdistrict[:2], (14.0, 100.5))  # fmt: skip
+    a["location"] = f"{lat + rng.uniform(-0.05, 0.05):.6f} {lon + rng.uniform(-0.05, 0.05):.6f} 180.0 5.0"
     return a, members
 
 
-def household_xml(xform: bytes, answers: dict[str, Any], members: list[dict[str, Any]], instance_id: str) -> bytes:
+def household_xml(
+    xform: bytes, answers: dict[str, Any], members: list[dict[str, Any]], instance_id: str
+) -> bytes:
     """The form's own instance skeleton with the answers put in by question name."""
     model = etree.fromstring(xform).find(f".//{XF}instance")
     assert model is not None
@@ -256,9 +271,17 @@ def household_xml(xform: bytes, answers: dict[str, Any], members: list[dict[str,
         parent.insert(index + n, row)
     for leaf in root.iter():
         name = etree.QName(leaf).localname
-        if len(leaf) == 0 and name in answers and not any(etree.QName(a).localname == "members" for a in leaf.iterancestors()):
+        if (
+            len(leaf) == 0
+            and name in answers
+            and not any(etree.QName(a).localname == "members" for a in leaf.iterancestors())
+        ):
             leaf.text = None if answers[name] is None else str(answers[name])
-    meta = root.find("meta/instanceID") if root.find("meta/instanceID") is not None else root.find(".//{*}instanceID")
+    meta = (
+        root.find("meta/instanceID")
+        if root.find("meta/instanceID") is not None
+        else root.find(".//{*}instanceID")
+    )
     assert meta is not None
     meta.text = instance_id
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

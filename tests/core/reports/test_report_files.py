@@ -52,7 +52,9 @@ def test_xlsx_cells_hold_every_figure(
 ) -> None:
     households = survey_households(services, client, project, collector)
     period = max(h.period for h in households)
-    resp = client.get(f"{URL.format(pid=project.id)}?period={period}&level=village&format=xlsx", headers=admin_headers)
+    resp = client.get(
+        f"{URL.format(pid=project.id)}?period={period}&level=village&format=xlsx", headers=admin_headers
+    )
     assert resp.status_code == 200
     assert "attachment" in resp.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
@@ -73,7 +75,11 @@ def test_xlsx_cells_hold_every_figure(
         code = areas.cell(row, 1).value
         figures = want[code]
         seen.add(code)
-        assert [areas.cell(row, c).value for c in (3, 4, 5)] == [figures.households, figures.people, figures.income_per_person()]
+        assert [areas.cell(row, c).value for c in (3, 4, 5)] == [
+            figures.households,
+            figures.people,
+            figures.income_per_person(),
+        ]
         assert [areas.cell(row, 7 + n).value for n in range(31)] == [figures.percent(c) for c in CODES]
     assert seen == set(want)
 
@@ -95,8 +101,12 @@ def test_pdf_text_holds_every_figure_and_its_pages_are_rendered(
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "595.28 x 841.89" in info  # A4 in points
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "Sarabun" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # embedded
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Sarabun" in fonts and all(
+        line.split()[-5] == "yes" for line in fonts.splitlines()[2:]
+    )  # embedded
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.count("\f")
     assert f"หน้า 1 จาก {pages}" in text and f"หน้า {pages} จาก {pages}" in text
     assert re.search(r"พิมพ์เมื่อ \d{1,2} \S+ 25\d\d", text)  # a Buddhist-era date
@@ -129,7 +139,9 @@ def test_the_command_line_writes_the_same_report(
     runner = CliRunner()
     out = tmp_path / "report.xlsx"
     result = runner.invoke(
-        main, ["report", "basic_needs", "--period", period, "--format", "xlsx", "--out", str(out)], env=settings_env
+        main,
+        ["report", "basic_needs", "--period", period, "--format", "xlsx", "--out", str(out)],
+        env=settings_env,
     )
     assert result.exit_code == 0, result.output
     summary = openpyxl.load_workbook(out)["สรุปตัวชี้วัด"]

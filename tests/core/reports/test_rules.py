@@ -55,7 +55,7 @@ def test_each_kind_of_rule() -> None:
     rules = parse_rules(
         (
             HEADER
-            + '[settings]\nline = 100\n'
+            + "[settings]\nline = 100\n"
             + '[[indicator]]\ncode = "c"\nlabel = "x"\nkind = "count"\neligible = ["n_kids"]\nnot_meeting = ["kids_not"]\n'
             + '[[indicator]]\ncode = "e"\nlabel = "x"\nkind = "all_equal"\nfields = ["q1", "q2"]\nvalue = "yes"\n'
             + '[[indicator]]\ncode = "t"\nlabel = "x"\nkind = "at_least"\nfield = "money"\nthreshold = "line"\n'
@@ -65,8 +65,14 @@ def test_each_kind_of_rule() -> None:
     )
     root = "/household_survey/main"
     cases = [
-        ({"n_kids": "2", "kids_not": None, "q1": "yes", "q2": None, "money": 100, "saving": ["cash"]}, "YYYY"),
-        ({"n_kids": "2", "kids_not": 1, "q1": "yes", "q2": "no", "money": "99.5", "saving": ["none"]}, "NNNN"),
+        (
+            {"n_kids": "2", "kids_not": None, "q1": "yes", "q2": None, "money": 100, "saving": ["cash"]},
+            "YYYY",
+        ),
+        (
+            {"n_kids": "2", "kids_not": 1, "q1": "yes", "q2": "no", "money": "99.5", "saving": ["none"]},
+            "NNNN",
+        ),
         ({"n_kids": "0", "q1": None, "money": None, "saving": None}, "----"),
     ]
     for answers, want in cases:
