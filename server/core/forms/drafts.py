@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.core.accounts import projects
+from server.core.entities import lists as entity_lists
 from server.core.forms import form_media, trash
 from server.core.forms.publishing import (
     OPEN,
@@ -294,6 +295,8 @@ def publish_draft(
     draft.published_at, draft.published_by_id = utcnow(), user_id
     form.current_version = draft
     form.updated_at = utcnow()
+    # Its entity lists, as a direct publish makes them (a form published through its draft made none).
+    entity_lists.declare_lists(session, form.project_id, draft, draft.field_schema.get("entities"))
     session.add(
         AuditEvent(
             actor_id=user_id,
