@@ -33,6 +33,7 @@ from server.core.models import (
     Attachment,
     AuditEvent,
     Comment,
+    EntitySubmission,
     Form,
     FormMedia,
     FormVersion,
@@ -215,7 +216,9 @@ def discard_test_submissions(session: Session, form: Form) -> int:
     for by_version in (Record.submission_version_id, RepeatRow.submission_version_id,
                        QualityFlag.submission_version_id, Attachment.submission_version_id):
         session.execute(delete(by_version.class_).where(by_version.in_(versions)))
-    for by_submission in (Comment.submission_id, SubmissionSearch.submission_id, ReportResult.submission_id):
+    for by_submission in (
+        Comment.submission_id, SubmissionSearch.submission_id, ReportResult.submission_id, EntitySubmission.submission_id
+    ):
         session.execute(delete(by_submission.class_).where(by_submission.in_(subs)))
     session.execute(delete(SubmissionVersion).where(SubmissionVersion.form_id == twin_ids))
     session.execute(delete(Submission).where(Submission.form_id == twin_ids))
