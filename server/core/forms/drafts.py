@@ -75,7 +75,7 @@ def draft_by_token(session: Session, project_id: int, xml_form_id: str, token: s
     "not found", as Central, so tokens cannot be probed."""
     form = find_form(session, project_id, xml_form_id)
     draft = find_draft(session, form) if form is not None and form.project.deleted_at is None else None
-    if form is None or draft is None or not secrets.compare_digest(draft.draft_token or "", token):
+    if form is None or draft is None or not secrets.compare_digest((draft.draft_token or "").encode(), token.encode()):
         raise NotFound("ไม่พบฉบับร่างนี้ / Could not find the resource you were looking for.")
     return form, draft
 
