@@ -220,6 +220,7 @@ EXPECTED.update(
         ("POST", "/v1/projects/<int:project_id>/forms/<int:form_id>/restore"): "form.restore",
         ("DELETE", _API_SUB): "submission.delete",
         ("POST", f"{_API_SUB}/restore"): "submission.restore",
+        ("GET", f"{_API_SUB}/diffs"): "submission.read",
         ("GET", f"{_API_FORM}/draft/submissions"): "form.update",
         ("POST", f"{_API_FORM}/draft/submissions"): "form.update",
         **{("GET", f"{_API_FORM}/draft.svc{s}"): "form.update" for s in ("", "/", "/$metadata", "/<path:subpath>")},

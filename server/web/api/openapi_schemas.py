@@ -233,6 +233,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", f"{_F}/submissions"): {"query": _query(("deleted", {"type": "string", "enum": ["true", "false"]}))},
     ("DELETE", f"{_F}/submissions/<instance_id>"): {"ok": ref("Success")},
     ("POST", f"{_F}/submissions/<instance_id>/restore"): {"ok": ref("Success")},
+    ("GET", f"{_F}/submissions/<instance_id>/diffs"): {
+        "ok": {
+            "type": "object",
+            "description": "by the newer version's instanceID: what changed from the version before",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "object", "required": ["path"], "properties": {"path": {"type": "array"}}},
+            },
+        }
+    },
     # Draft testing: test submissions by REST, with a session or the draft token.
     ("POST", f"{_F}/draft/submissions"): {"body": _XML_BODY},
     ("POST", "/v1/test/<token>/projects/<int:project_id>/forms/<xml_form_id>/draft/submissions"): {"body": _XML_BODY},
