@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.routing.rules import Rule
 
 from server.core.accounts import projects, users
 from server.core.ground.broker import RecordingSender
@@ -28,6 +30,50 @@ from tests.helpers import PASSWORD, bearer_for
 pytest_plugins = ["tests.s3"]  # the local S3-compatible server fixture (s3_server)
 
 PG_URL = os.environ.get("CHUMCHON_TEST_DATABASE_URL", "").strip()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """CHUMCHON_TEST_DATABASE_ONLY=1 (the PostgreSQL pass of .ci/run) keeps only the tests that use the
+    database fixtures: the rest (form conversion, writers, pure functions) never reach the database or
+    the broker, ran in the SQLite pass already and would only repeat it."""
+    if os.environ.get("CHUMCHON_TEST_DATABASE_ONLY", "").strip() != "1":
+        return
+    keep = [item for item in items if "migrated_template" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "migrated_template" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def _remembered_url_builders() -> None:
+    """Nearly every test builds a Flask app, and werkzeug compiles two URL-building functions per route
+    (≈ 200 routes) with ast and compile() each time: most of an app's start. The generated function
+    depends only on the rule's parsed parts and defaults and takes the rule as its first argument, so
+    tests build each once and bind it to every later app's rule (production builds one app a process)."""
+    compile_builder = Rule._compile_builder
+    built: dict[tuple[object, ...], Callable[..., tuple[str, str]]] = {}
+
+    def remembered(rule: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())), append_unknown)
+        if key not in built:
+            built[key] = compile_builder(rule, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = remembered  # type: ignore[method-assign]
+
+
+_remembered_url_builders()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """The suite makes accounts by the thousand: argon2id at its production cost (64 MiB, 3 passes,
+    ≈ 0.1–0.8 s a hash here) made up a third of the run. Tests hash with argon2id at its lowest cost;
+    each hash carries its own parameters, so live servers verify these hashes just as cheaply."""
+    saved = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._hasher = saved
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +111,12 @@ def _empty_database(template: str, data_dir: Path) -> str:
 @pytest.fixture
 def settings_env(tmp_path: Path, migrated_template: str) -> dict[str, str]:
     """Environment variables describing this test's server: used in-process and by live subprocesses."""
+    return server_env(tmp_path, migrated_template)
+
+
+def server_env(tmp_path: Path, migrated_template: str) -> dict[str, str]:
+    """An empty, migrated database and a data directory under tmp_path, as settings variables (also for
+    module-scoped set-ups: tests that only read share one)."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     env = {

@@ -5,18 +5,25 @@ then tried without credentials and by a user of another project, and must refuse
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from server.core.accounts import users
+from server.core.accounts.projects import create_project, ensure_default_project
 from server.core.exports import jobs
-from server.core.ground.services import Services
-from server.core.models import RoleGrant, User
+from server.core.ground.broker import RecordingSender
+from server.core.ground.services import build_services
+from server.core.ground.settings import load_settings
+from server.core.models import RoleGrant
+from server.web.app import create_app
+from tests.conftest import server_env
 from tests.core.submissions.test_intake import add_form
-from tests.helpers import basic_header, bearer_for
+from tests.helpers import PASSWORD, basic_header, bearer_for
 from tests.web.ui.conftest import csrf_of, sign_in
 
 PUBLIC, LOGIN = "public", "login"  # anyone; any logged-in user (the answer is filtered to what they may see)
@@ -262,36 +269,63 @@ def routes(app: Flask) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def test_every_route_is_in_the_permission_table(app: Flask) -> None:
-    unlisted = [f"{m} {r}" for m, r in routes(app) if (m, r) not in EXPECTED]
-    assert not unlisted, "routes without an expected permission (add them to EXPECTED): " + ", ".join(unlisted)
-    stale = [f"{m} {r}" for m, r in EXPECTED if (m, r) not in set(routes(app))]
-    assert not stale, "EXPECTED lists routes that no longer exist: " + ", ".join(stale)
+@dataclass
+class Matrix:
+    """One server for the whole module: every case here is a request that must be refused, and a
+    refused request changes nothing, so the cases share a database, its accounts and the app."""
+
+    app: Flask
+    outsider: dict[str, str]
 
 
-@pytest.fixture
-def outsider(make_user: Callable[..., User], services: Services) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[Matrix]:
     """A manager (and a collector) of project 2 only: every verb there, none in project 1."""
-    from server.core.accounts.projects import create_project
-
+    settings = load_settings(server_env(tmp_path_factory.mktemp("matrix"), migrated_template))
+    services = build_services(settings, tasks=RecordingSender())
     with services.db.session() as session:
+        ensure_default_project(session)
         create_project(session, "อีกโครงการ")
         add_form(session, 1)
         fv = add_form(session, 2, form_id="other")
         jobs.request_export(session, fv.form, "csv", {}, None)
         own = add_form(session, 1, form_id="mine")
         jobs.request_export(session, own.form, "csv", {}, None)  # export 2, in project 1
-    manager = make_user("outsider", "manager", project_id=2)
-    collector = make_user("outsider_phone", "collector", project_id=2)
-    insider = make_user("insider_phone", "collector", project_id=1)  # someone the outsider does not manage
+    with services.db.session() as session:
+        manager = users.create_user(session, "outsider", "manager", password=PASSWORD, project_id=2)
+        collector = users.create_user(session, "outsider_phone", "collector", password=PASSWORD, project_id=2)
+        # someone the outsider does not manage
+        insider = users.create_user(session, "insider_phone", "collector", password=PASSWORD, project_id=1)
     with services.db.session() as session:
         grant_id = session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == insider.id))
-    return {
+    app = create_app(services)
+    app.testing = True
+    yield Matrix(app, {
         **bearer_for(services, manager),
         "token": collector.collect_token or "",
         "user_id": str(insider.id),
         "grant_id": str(grant_id),
-    }
+    })
+    services.close()
+
+
+@pytest.fixture
+def client(matrix: Matrix) -> FlaskClient:
+    """A new browser (no cookies) for every case."""
+    return matrix.app.test_client()
+
+
+@pytest.fixture
+def outsider(matrix: Matrix) -> dict[str, str]:
+    return matrix.outsider
+
+
+def test_every_route_is_in_the_permission_table(matrix: Matrix) -> None:
+    app = matrix.app
+    unlisted = [f"{m} {r}" for m, r in routes(app) if (m, r) not in EXPECTED]
+    assert not unlisted, "routes without an expected permission (add them to EXPECTED): " + ", ".join(unlisted)
+    stale = [f"{m} {r}" for m, r in EXPECTED if (m, r) not in set(routes(app))]
+    assert not stale, "EXPECTED lists routes that no longer exist: " + ", ".join(stale)
 
 
 def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:

@@ -10,11 +10,7 @@ from sqlalchemy.orm import Session
 from server.core.accounts import permissions
 from server.core.ground.errors import NotFound
 from server.core.models import AuditEvent, Form, Submission, User
-
-
-def submission_target(submission_id: int) -> str:
-    """AuditEvent.target of everything that happens to one submission."""
-    return f"submission:{submission_id}"
+from server.core.submissions.audits import submission_target
 
 
 def visible_submission(

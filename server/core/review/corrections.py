@@ -21,10 +21,10 @@ from server.core.ground.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.core.ground.storage import BlobStore
 from server.core.models import Attachment, Comment, Form, FormVersion, Submission, SubmissionVersion, User
 from server.core.review.access import audit, visible_submission
-from server.core.review.history import EDIT_ACTION
 from server.core.review.masking import sensitive_paths
 from server.core.review.states import NEEDS_CORRECTION
 from server.core.submissions import intake
+from server.core.submissions.audits import EDIT_ACTION
 from server.core.submissions.intake import IncomingFile, IntakeResult
 from server.core.submissions.xmlsafe import parse_submission
 
@@ -179,7 +179,7 @@ def edit_submission(
         )
     result = intake.accept_submission(
         session, blobs, form.project_id, xml, files, user=user, user_agent=user_agent,
-        max_xml_bytes=max_xml_bytes, cache=cache,
+        max_xml_bytes=max_xml_bytes, cache=cache, edit_via=None,
     )
     audit(
         session, user, EDIT_ACTION, editable.submission,

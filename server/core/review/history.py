@@ -15,9 +15,11 @@ from server.core.accounts import permissions
 from server.core.models import AuditEvent, Form, FormVersion, Record, RepeatRow, SubmissionVersion, User
 from server.core.review.access import audit, submission_target, visible_submission
 from server.core.review.masking import MASK, sensitive_paths
+from server.core.submissions.audits import EDIT_ACTION
 
-# An edit made in the browser (server.core.review.corrections): details {"versionId"}, notes = the reason.
-EDIT_ACTION = "submission.update.version"
+# Every edit is an EDIT_ACTION event: from the browser (server.core.review.corrections) with details
+# {"versionId", "via": "web"} and notes = the reason; from Collect or the API (intake) with "via"
+# "openrosa" / "api" and no notes.
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,8 @@ def edit_submission(
             deprecatedId=parsed.deprecated_id,
         )
     result = accept_submission(
-        session, blobs, form.project_id, xml, [], user=user, device_id=device_id, user_agent=user_agent, cache=cache
+        session, blobs, form.project_id, xml, [], user=user, device_id=device_id, user_agent=user_agent, cache=cache,
+        edit_via="api",
     )
     return submission, result
 

@@ -25,9 +25,10 @@ from server.core.ground.errors import (
 )
 from server.core.ground.filenames import is_safe_file_name
 from server.core.ground.storage import BlobStore
-from server.core.models import Attachment, Submission, SubmissionVersion, User, utcnow
+from server.core.models import Attachment, AuditEvent, Submission, SubmissionVersion, User, utcnow
 from server.core.models.submissions import RECEIVED
 from server.core.submissions import new_rows
+from server.core.submissions.audits import EDIT_ACTION, submission_target
 from server.core.submissions.lookups import FormInfo, FormVersionInfo, find_form, find_form_version
 from server.core.submissions.xmlsafe import SubmissionXml, parse_submission, values_at_paths
 from server.core.webhooks import outbox
@@ -405,13 +406,16 @@ def accept_submission(
     is_incomplete: bool = False,
     max_xml_bytes: int | None = None,
     cache: LookupCache | None = None,
+    edit_via: str | None = "openrosa",
 ) -> IntakeResult:
     """Store one POST of a submission. The caller commits, then enqueues processing if result.enqueue.
 
     The raw XML goes into the row; attachment blobs are written (and fsynced) before the commit: they
     are content-addressed, so an orphan is harmless. `cache` is the process's lookup cache (a private
     one when not given: correct, just not shared). If the caller deferred the cache's check
-    (LookupCache.defer), StaleLookups means nothing was written and the request is to be run again."""
+    (LookupCache.defer), StaleLookups means nothing was written and the request is to be run again.
+    An edit (meta/deprecatedID) is recorded in the audit log as arriving `edit_via` (None: the caller
+    records it itself, with its own details)."""
     cache = cache if cache is not None else LookupCache()
     permissions.require_some_form(session, user, "submission.create", project_id)
     for name, _type, _content in files:
@@ -438,6 +442,8 @@ def accept_submission(
             cache.confirm(session)  # a deferred check that the path taken did not answer (no-op otherwise)
             if result.created:
                 _record_received(session, cache, project_id, parsed, result, user)
+                if parsed.deprecated_id is not None and edit_via is not None:
+                    _record_edit(session, result, user, edit_via)
             return result
         except IntegrityError as exc:
             if attempt == 2:
@@ -449,9 +455,6 @@ def accept_submission(
             session.rollback()
             files = [(n, t, c) for n, t, c in files if isinstance(c, bytes) or _rewind(c)]
             continue
-        if result.created:
-            _record_received(session, cache, project_id, parsed, result, user)
-        return result
     raise AssertionError("unreachable")
 
 
@@ -474,6 +477,19 @@ def _record_received(
         "edit": parsed.deprecated_id is not None,
     }
     outbox.record(session, project_id, WEBHOOK_RECEIVED, [payload], cache)
+
+
+def _record_edit(session: Session, result: IntakeResult, user: User | Principal | None, via: str) -> None:
+    """The audit event of an edit, as the web application's edits and Central's audit log name it."""
+    submission = session.get(Submission, result.submission_id)
+    assert submission is not None  # just written in this transaction
+    session.add(AuditEvent(
+        actor_id=user.id if user is not None else None,
+        action=EDIT_ACTION,
+        target=submission_target(submission.id),
+        details={"instanceId": submission.instance_id, "formId": submission.form_id,
+                 "versionId": result.version_id, "via": via},
+    ))
 
 
 def _rewind(stream: IO[bytes]) -> bool:

@@ -106,6 +106,11 @@ def test_comments_versions_after_an_edit(api: Api) -> None:
         {"path": "/data/rooms", "field": "/data/rooms", "before": 3, "after": 5}
     ]
     assert api.client.get(url, headers=sup).get_json()["reviewState"] == "edited"
+    # The edit from the phone is in the submission's audit log, with the surveyor as its actor.
+    audits = api.client.get(url + "/audits", headers=sup).get_json()
+    edits = [a for a in audits if a["action"] == "submission.update.version"]
+    assert len(edits) == 1 and edits[0]["actorId"] == collector.id
+    assert edits[0]["details"]["via"] == "openrosa" and edits[0]["details"]["instanceId"] == "uuid:pn"
 
 
 def test_list_filters_cursor_and_bulk_review(api: Api) -> None:
