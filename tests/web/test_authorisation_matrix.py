@@ -29,6 +29,7 @@ from tests.web.ui.conftest import csrf_of, sign_in
 PUBLIC, LOGIN = "public", "login"  # anyone; any logged-in user (the answer is filtered to what they may see)
 ADMIN = "*"  # site administrators only
 MANAGER = "user.update in some project"  # managers (and admins); the page lists only the accounts they manage
+DRAFT_TOKEN = "the draft's token"  # Central's /v1/test/TOKEN/… draft-testing URLs: a wrong token is a 404
 # (method, rule) -> the verb a user needs in the route's project (or PUBLIC / LOGIN).
 EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/v1/sessions"): PUBLIC,
@@ -220,6 +221,25 @@ EXPECTED.update(
         ("GET", f"{_DS}/<name>.svc/Entities"): "entity.read",
     }
 )
+# Delete/restore and draft testing (server/web/api/forms.py, data.py, drafts.py, odata.py, openrosa/draft_test.py).
+EXPECTED.update(
+    {
+        ("DELETE", _API_FORM): "form.delete",
+        ("POST", "/v1/projects/<int:project_id>/forms/<int:form_id>/restore"): "form.restore",
+        ("DELETE", _API_SUB): "submission.delete",
+        ("POST", f"{_API_SUB}/restore"): "submission.restore",
+        ("GET", f"{_API_SUB}/diffs"): "submission.read",
+        ("GET", f"{_API_FORM}/draft/submissions"): "form.update",
+        ("POST", f"{_API_FORM}/draft/submissions"): "form.update",
+        **{("GET", f"{_API_FORM}/draft.svc{s}"): "form.update" for s in ("", "/", "/$metadata", "/<path:subpath>")},
+    }
+)
+_TEST = "/v1/test/<token>/projects/<int:project_id>/forms/<xml_form_id>"
+for _method, _suffix in (
+    ("GET", "/draft/formList"), ("GET", ".xml"), ("GET", "/draft/manifest"), ("GET", "/draft/attachments/<name>"),
+    ("GET", "/draft/submission"), ("POST", "/draft/submission"), ("POST", "/draft/submissions"),
+):  # fmt: skip
+    EXPECTED[(_method, _TEST + ("/draft" + _suffix if _suffix == ".xml" else _suffix))] = DRAFT_TOKEN
 for _name in ("per-day", "surveyors", "villages", "flags", "points", "grid"):
     EXPECTED[("GET", f"/v1/projects/<int:project_id>/forms/<xml_form_id>/dashboard/{_name}")] = "submission.read"
 # OData and Central's CSV (server/web/api/odata.py): form.read first (403 before 404), then submission.read.
@@ -329,6 +349,7 @@ def fill(rule: str, token: str, ids: dict[str, str] | None = None) -> str:
         "role_id": "app-user",
         "webhook_id": "1",
         "entity_uuid": "0b5c6a4e-34a9-4d5e-9c1a-2d8f7a6b5c4d",
+        "form_id": "1",
         **(ids or {}),
     }
     return re.sub(r"<(?:int:)?([^>]+)>", lambda m: values[m.group(1)], rule)
@@ -353,12 +374,15 @@ def test_anonymous_is_refused(client: FlaskClient, outsider: dict[str, str], met
         assert resp.status_code == 302 and "/ui/login" in resp.headers["Location"], f"{method} {rule}"
         return
     resp = _send(client, method, fill(rule, "not-a-real-token"), {})
+    if EXPECTED[(method, rule)] == DRAFT_TOKEN:
+        assert resp.status_code == 404, f"{method} {rule}: {resp.status_code}"
+        return
     # A token route with an unknown token is a 403 (a 401 would make Collect ask for a password).
     expected = 403 if rule.startswith(("/key/", "/v1/key/")) else 401
     assert resp.status_code == expected, f"{method} {rule}: {resp.status_code} {resp.get_data(as_text=True)[:200]}"
 
 
-@pytest.mark.parametrize("method,rule", [k for k, v in EXPECTED.items() if v not in (PUBLIC, LOGIN, MANAGER)])
+@pytest.mark.parametrize("method,rule", [k for k, v in EXPECTED.items() if v not in (PUBLIC, LOGIN, MANAGER, DRAFT_TOKEN)])
 def test_a_user_of_another_project_is_refused(
     client: FlaskClient, outsider: dict[str, str], method: str, rule: str
 ) -> None:

@@ -41,6 +41,8 @@ class RowFilter:
     # The creator's area (None: unlimited). Not part of as_json: it is a SQL condition, and the
     # cache key carries the creator's view separately (jobs._creator_view).
     scope: Scope = field(default=None, compare=False)
+    # OData with a $filter on __system/deletedAt (as Central): deleted submissions are not left out.
+    include_deleted: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -53,7 +55,9 @@ class RowFilter:
 def filtered(query: Any, flt: RowFilter, *, processed: bool = True) -> Any:
     """`query` (already joined to Submission and its current SubmissionVersion) narrowed to the
     export's submissions. Every export query goes through here."""
-    query = query.where(Submission.form_id == flt.form_id, Submission.deleted_at.is_(None))
+    query = query.where(Submission.form_id == flt.form_id)
+    if not flt.include_deleted:
+        query = query.where(Submission.deleted_at.is_(None))
     if flt.scope is not None:
         query = query.where(flt.scope)
     if processed:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import secrets
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.core.accounts import projects
-from server.core.forms import form_media
+from server.core.entities import lists as entity_lists
+from server.core.forms import form_media, trash
 from server.core.forms.publishing import (
     OPEN,
     find_form,
@@ -28,7 +29,23 @@ from server.core.ground.errors import (
     VersionExists,
 )
 from server.core.ground.storage import BlobStore
-from server.core.models import AuditEvent, Form, FormMedia, FormVersion, utcnow
+from server.core.models import (
+    Attachment,
+    AuditEvent,
+    Comment,
+    EntitySubmission,
+    Form,
+    FormMedia,
+    FormVersion,
+    QualityFlag,
+    Record,
+    RepeatRow,
+    ReportResult,
+    Submission,
+    SubmissionSearch,
+    SubmissionVersion,
+    utcnow,
+)
 
 MAX_VERSION_LENGTH = 255
 
@@ -53,6 +70,16 @@ def draft_of(session: Session, form: Form) -> FormVersion:
     return draft
 
 
+def draft_by_token(session: Session, project_id: int, xml_form_id: str, token: str) -> tuple[Form, FormVersion]:
+    """The draft a test URL (/v1/test/TOKEN/projects/ID/forms/XML/draft/…) names; any mismatch is
+    "not found", as Central, so tokens cannot be probed."""
+    form = find_form(session, project_id, xml_form_id)
+    draft = find_draft(session, form) if form is not None and form.project.deleted_at is None else None
+    if form is None or draft is None or not secrets.compare_digest((draft.draft_token or "").encode(), token.encode()):
+        raise NotFound("ไม่พบฉบับร่างนี้ / Could not find the resource you were looking for.")
+    return form, draft
+
+
 def any_form(session: Session, project_id: int, xml_form_id: str) -> Form:
     """A form, published or only a draft so far (Central's "any version")."""
     form = find_form(session, project_id, xml_form_id)
@@ -74,7 +101,7 @@ def list_all_forms(session: Session, project_id: int) -> list[Form]:
     drafted = select(FormVersion.form_id).where(FormVersion.draft_token.is_not(None))
     rows = session.scalars(
         select(Form)
-        .where(Form.project_id == project_id)
+        .where(Form.project_id == project_id, Form.deleted_at.is_(None))
         .where(Form.current_version_id.is_not(None) | Form.id.in_(drafted))
         .order_by(Form.xml_form_id)
     )
@@ -94,6 +121,7 @@ def create_form_as_draft(
     """A new form that exists only as a draft (Central's POST /forms?publish=false). The form ID must
     be new in the project. The caller commits."""
     projects.get_project(session, project_id)
+    trash.refuse_deleted_id(session, project_id, converted.form_id)
     if find_form(session, project_id, converted.form_id) is not None:
         raise AlreadyExists(
             f"มีแบบฟอร์ม {converted.form_id} อยู่แล้ว / A form with the ID {converted.form_id!r} already exists"
@@ -175,11 +203,36 @@ def new_draft(
     return draft
 
 
+def discard_test_submissions(session: Session, form: Form) -> int:
+    """Delete every test submission of the form's draft (they live under its test twin, see
+    server.core.submissions.draft_intake) with all rows derived from them. Blobs stay."""
+    twin_ids = select(Form.id).where(Form.draft_of_id == form.id).scalar_subquery()
+    subs = select(Submission.id).where(Submission.form_id == twin_ids)
+    versions = select(SubmissionVersion.id).where(SubmissionVersion.form_id == twin_ids)
+    count = session.scalar(select(func.count()).select_from(subs.subquery())) or 0
+    if not count:
+        return 0
+    session.execute(update(Submission).where(Submission.id.in_(subs)).values(current_version_id=None))
+    for by_version in (Record.submission_version_id, RepeatRow.submission_version_id,
+                       QualityFlag.submission_version_id, Attachment.submission_version_id):
+        session.execute(delete(by_version.class_).where(by_version.in_(versions)))
+    for by_submission in (
+        Comment.submission_id, SubmissionSearch.submission_id, ReportResult.submission_id, EntitySubmission.submission_id
+    ):
+        session.execute(delete(by_submission.class_).where(by_submission.in_(subs)))
+    session.execute(delete(SubmissionVersion).where(SubmissionVersion.form_id == twin_ids))
+    session.execute(delete(Submission).where(Submission.form_id == twin_ids))
+    session.expire_all()
+    return count
+
+
 def discard_draft(session: Session, form: Form, *, audit: bool = True, user_id: int | None = None) -> bool:
-    """Delete the form's draft and its media rows (the blobs stay: others may share them)."""
+    """Delete the form's draft, its media rows and its test submissions (the blobs stay: others may
+    share them)."""
     draft = find_draft(session, form)
     if draft is None:
         return False
+    discard_test_submissions(session, form)
     for media in list(draft.media):
         session.delete(media)
     session.flush()
@@ -240,10 +293,13 @@ def publish_draft(
         draft.xform_sha256, draft.xform_md5 = stored.sha256, stored.md5
         draft.field_schema = {**draft.field_schema, "version": version}
     previous = form.current_version
+    discard_test_submissions(session, form)  # as Central: a published form starts with no test data
     draft.version, draft.draft_version, draft.draft_token = label, None, None
     draft.published_at, draft.published_by_id = utcnow(), user_id
     form.current_version = draft
     form.updated_at = utcnow()
+    # Its entity lists, as a direct publish makes them (a form published through its draft made none).
+    entity_lists.declare_lists(session, form.project_id, draft, draft.field_schema.get("entities"))
     session.add(
         AuditEvent(
             actor_id=user_id,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.core.accounts import projects
 from server.core.entities import lists as entity_lists
-from server.core.forms import form_media
+from server.core.forms import form_media, trash
 from server.core.forms.schema import ITEMSETS_CSV, build_field_schema, expected_media
 from server.core.forms.xlsform import ConvertedForm, convert_xlsform
 from server.core.ground.errors import BadRequest, Conflict, NotFound
@@ -56,6 +56,8 @@ def publish_form(
         form_media.check_media_name(name)
 
     form = find_form(session, project_id, converted.form_id)
+    if form is None:
+        trash.refuse_deleted_id(session, project_id, converted.form_id)
     if form is not None:
         same = _version_named(session, form, converted.version)
         if same is not None:
@@ -188,7 +190,12 @@ def _target(form: Form) -> str:
 
 
 def find_form(session: Session, project_id: int, xml_form_id: str) -> Form | None:
-    return session.scalar(select(Form).where(Form.project_id == project_id, Form.xml_form_id == xml_form_id))
+    """The form of that ID, unless it is in the trash (server.core.forms.trash)."""
+    return session.scalar(
+        select(Form).where(
+            Form.project_id == project_id, Form.xml_form_id == xml_form_id, Form.deleted_at.is_(None)
+        )
+    )
 
 
 def get_form(session: Session, project_id: int, xml_form_id: str) -> Form:
@@ -214,7 +221,7 @@ def list_forms(session: Session, project_id: int) -> list[Form]:
     """Every published form of a project, open or closed, by form id."""
     rows = session.scalars(
         select(Form)
-        .where(Form.project_id == project_id, Form.current_version_id.is_not(None))
+        .where(Form.project_id == project_id, Form.current_version_id.is_not(None), Form.deleted_at.is_(None))
         .order_by(Form.xml_form_id)
     )
     return list(rows)
@@ -223,7 +230,7 @@ def list_forms(session: Session, project_id: int) -> list[Form]:
 def downloadable_forms(session: Session, project_id: int, xml_form_id: str | None = None) -> list[Form]:
     """What Collect's form list shows: open forms with a published version (optionally one form id)."""
     query = select(Form).where(
-        Form.project_id == project_id, Form.state == OPEN, Form.current_version_id.is_not(None)
+        Form.project_id == project_id, Form.state == OPEN, Form.current_version_id.is_not(None), Form.deleted_at.is_(None)
     )
     if xml_form_id is not None:
         query = query.where(Form.xml_form_id == xml_form_id)

@@ -44,6 +44,14 @@ class Form(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set by DELETE …/forms/ID (as ODK Central): the form is in the trash until restored.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A draft's test submissions live under a hidden twin of the form (server.core.forms.draft_testing):
+    # the twin has no versions and points here at the real form, so no list, export or feed of the
+    # real form ever sees them.
+    draft_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("form.id", name="fk_form_draft_of_id_form"), index=True
+    )
 
     project: Mapped[Project] = relationship(back_populates="forms")
     versions: Mapped[list[FormVersion]] = relationship(

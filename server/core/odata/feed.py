@@ -18,7 +18,7 @@ from server.core.accounts import permissions
 from server.core.exports.rows import SessionFactory
 from server.core.forms import masking
 from server.core.ground.errors import NotFound
-from server.core.models import Form, Submission, User
+from server.core.models import Form, FormVersion, Submission, User
 from server.core.odata import entities, filters, reading
 from server.core.odata.errors import ODataQueryError
 from server.core.odata.model import FormModel, Table, build_model
@@ -26,7 +26,12 @@ from server.core.odata.model import FormModel, Table, build_model
 TOKEN_PREFIX = "01"  # Central's $skiptoken: "01" + base64 of a small JSON object
 
 
-def form_model(form: Form) -> tuple[FormModel, dict[str, Any]]:
+def form_model(form: Form, draft: FormVersion | None = None) -> tuple[FormModel, dict[str, Any]]:
+    """The feed's model: of the published version, or of `draft` (the draft feed, `…/draft.svc`, whose
+    rows are the draft's test submissions under the form's test twin)."""
+    if draft is not None:
+        schema = dict(draft.field_schema or {})
+        return build_model(schema, draft.form.xml_form_id), schema
     if form.current_version is None:
         raise NotFound(f"ยังไม่ได้เผยแพร่แบบฟอร์ม {form.xml_form_id} / Form {form.xml_form_id!r} is not published.")
     schema = dict(form.current_version.field_schema or {})
@@ -203,9 +208,11 @@ def open_feed(
     request_url: str,
     instance_id: str | None = None,
     parent_id: str | None = None,
+    draft: FormVersion | None = None,
 ) -> Feed:
-    """Check everything about the request (raising a 4xx problem) and return the feed to stream."""
-    model, schema = form_model(form)
+    """Check everything about the request (raising a 4xx problem) and return the feed to stream.
+    With `draft`, `form` is the form's test twin and the model the draft's."""
+    model, schema = form_model(form, draft)
     table = model.table(table_name)
     if table is None:
         raise NotFound(f"ไม่พบตาราง {table_name} / Could not find the resource you were looking for.")
@@ -223,7 +230,10 @@ def open_feed(
     order = filters.parse_orderby(params.get("$orderby"))
     if table.repeat_path is not None and params.get("$orderby"):
         raise ODataQueryError("$orderby", params["$orderby"][:40], "repeat tables keep their submissions' order")
-    query = reading.Query(form.id, scope, tuple(conditions), tuple(order))
+    query = reading.Query(
+        form.id, scope, tuple(conditions), tuple(order),
+        include_deleted="__system/deletedAt" in (params.get("$filter") or ""),
+    )
     token = decode_token(params["$skiptoken"]) if params.get("$skiptoken") else {}
     feed = Feed(
         sessions,

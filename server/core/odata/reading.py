@@ -28,9 +28,10 @@ class Query:
     scope: Any  # the reader's area (permissions.area_condition) or None
     conditions: tuple[ColumnElement[bool], ...] = ()  # $filter, one instance id …
     order: tuple[tuple[str, bool], ...] = (("__system/submissionDate", True),)
+    include_deleted: bool = False  # a $filter on __system/deletedAt decides (as Central)
 
     def row_filter(self) -> RowFilter:
-        return RowFilter(self.form_id, scope=self.scope)
+        return RowFilter(self.form_id, scope=self.scope, include_deleted=self.include_deleted)
 
 
 def _keys(query: Query) -> list[tuple[Any, bool]]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from server.core.accounts import permissions
 from server.core.ground.errors import NotFound
 from server.core.models import AuditEvent, Form, Submission, User
-from server.core.submissions.audits import submission_target
+from server.core.submissions.audits import submission_target as submission_target  # re-exported
 
 
 def visible_submission(

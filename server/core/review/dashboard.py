@@ -269,7 +269,9 @@ def form_summaries(
     midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     monday = midnight - timedelta(days=midnight.weekday())
     forms = session.execute(
-        select(Form.id, Form.xml_form_id).where(Form.project_id == project_id).order_by(Form.xml_form_id)
+        select(Form.id, Form.xml_form_id)
+        .where(Form.project_id == project_id, Form.draft_of_id.is_(None), Form.deleted_at.is_(None))
+        .order_by(Form.xml_form_id)
     ).all()
     counts = {
         row[0]: row[1:]

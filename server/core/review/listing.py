@@ -48,6 +48,7 @@ class SubmissionFilter:
     subdistrict_code: str | None = None
     village_code: str | None = None
     search: str | None = None  # substring of any answer (case-insensitive)
+    deleted: bool = False  # only the deleted ones instead (Central's ?deleted=true)
 
 
 @dataclass
@@ -146,6 +147,7 @@ def filter_from_params(params: Mapping[str, Any]) -> SubmissionFilter:
         review_states=review_states,
         flag_code=one("flag"),
         search=one("q"),
+        deleted=(one("deleted") or "").lower() == "true",
         **places,
     )
 
@@ -232,7 +234,7 @@ def visible_conditions(
     sensitive = permissions.can(session, user, "submission.read_sensitive", form.project_id)
     return [
         Submission.form_id == form.id,
-        Submission.deleted_at.is_(None),
+        Submission.deleted_at.is_not(None) if filters.deleted else Submission.deleted_at.is_(None),
         scope,
         *filter_conditions(form, filters, search_sensitive=sensitive),
     ]

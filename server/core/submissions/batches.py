@@ -26,6 +26,7 @@ from server.core.entities.processing import SubmissionRef, apply_submission_enti
 from server.core.ground.cache import LookupCache
 from server.core.ground.storage import BlobStore
 from server.core.models import (
+    Form,
     QualityFlag,
     Record,
     RepeatRow,
@@ -243,9 +244,14 @@ def _write_facts(session: Session, done: Sequence[Converted]) -> None:
 
 
 def _apply_entities(session: Session, done: Sequence[Converted]) -> None:
-    """Entities from the batch's versions, oldest first, so a registration precedes its follow-ups."""
+    """Entities from the batch's versions, oldest first, so a registration precedes its follow-ups.
+    A draft's test submissions (forms with draft_of_id) make none, as in Central."""
+    with_blocks = {c.version.form_id for c in done if c.entity_blocks}
+    if not with_blocks:
+        return
+    tests = set(session.scalars(select(Form.id).where(Form.id.in_(with_blocks), Form.draft_of_id.is_not(None))))
     for c in done:
-        if c.entity_blocks:
+        if c.entity_blocks and c.version.form_id not in tests:
             v = c.version
             ref = SubmissionRef(v.id, v.submission_id, v.form_id, v.form_version_id, v.submitter_id)
             apply_submission_entities(session, ref, c.entity_blocks)

@@ -40,7 +40,11 @@ def _binary_paths(schema: dict[str, Any]) -> frozenset[str]:
 
 def find_form(session: Session, cache: LookupCache, project_id: int, xml_form_id: str) -> FormInfo | None:
     def load(s: Session) -> FormInfo | None:
-        form = s.scalar(select(Form).where(Form.project_id == project_id, Form.xml_form_id == xml_form_id))
+        form = s.scalar(
+            select(Form).where(
+                Form.project_id == project_id, Form.xml_form_id == xml_form_id, Form.deleted_at.is_(None)
+            )
+        )
         return None if form is None else FormInfo(form.id, form.project_id, form.xml_form_id, form.state)
 
     return cache.get(session, ("form", project_id, xml_form_id), load)

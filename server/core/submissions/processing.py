@@ -20,7 +20,7 @@ from server.core.entities.declarations import EntityBlock, entity_blocks
 from server.core.entities.processing import SubmissionRef, apply_submission_entities
 from server.core.ground.errors import NotFound
 from server.core.ground.storage import BlobStore
-from server.core.models import FormVersion, QualityFlag, Record, RepeatRow, SubmissionVersion, utcnow
+from server.core.models import Form, FormVersion, QualityFlag, Record, RepeatRow, SubmissionVersion, utcnow
 from server.core.models.submissions import FAILED, PROCESSED, RECEIVED
 from server.core.submissions.facts import record_submission_facts
 from server.core.submissions.thai_id import is_valid_thai_citizen_id
@@ -235,7 +235,7 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
         )
     schema = form_version.field_schema if form_version is not None else {}
     record_submission_facts(session, version, schema, flat.values, [r.values for r in flat.repeats])
-    if blocks:
+    if blocks and session.scalar(select(Form.draft_of_id).where(Form.id == version.form_id)) is None:
         ref = SubmissionRef(
             version.id, version.submission_id, version.form_id, version.form_version_id, version.submitter_id
         )

@@ -69,7 +69,7 @@ def record_for_forms(session: Session, event: str, items: Sequence[tuple[int, di
     rows = session.execute(
         select(Form.id, Form.project_id, Form.xml_form_id, Webhook.id, Webhook.events)
         .join(Webhook, Webhook.project_id == Form.project_id)
-        .where(Form.id.in_(form_ids), Webhook.active.is_(True))
+        .where(Form.id.in_(form_ids), Webhook.active.is_(True), Form.draft_of_id.is_(None))
     ).all()
     hooks: dict[int, list[tuple[int, int, str]]] = {}
     for form_id, project_id, xml_form_id, hook_id, events in rows:

@@ -13,7 +13,7 @@ from server.core.forms import publishing
 from server.core.ground.broker import BUILD_EXPORT
 from server.core.ground.errors import BadRequest
 from server.core.models import Export, Form, User
-from server.core.review import listing, reading
+from server.core.review import listing, reading, trash
 from server.core.submissions import queries
 from server.web.api.common import iso, json_body, paging
 from server.web.api.shapes import submission_json
@@ -115,6 +115,23 @@ def get_submission(project_id: int, xml_form_id: str, instance_id: str) -> Respo
         masked=view.masked,
     )
     return jsonify(body)
+
+
+@bp.delete(f"{_FORM}/submissions/<instance_id>")
+def delete_submission(project_id: int, xml_form_id: str, instance_id: str) -> Response:
+    """Central's soft delete: out of every list, export and feed until restored."""
+    user, form = _form(project_id, xml_form_id)
+    trash.delete_submission(db(), user, form, instance_id)
+    db().commit()
+    return jsonify({"success": True})
+
+
+@bp.post(f"{_FORM}/submissions/<instance_id>/restore")
+def restore_submission(project_id: int, xml_form_id: str, instance_id: str) -> Response:
+    user, form = _form(project_id, xml_form_id)
+    trash.restore_submission(db(), user, form, instance_id)
+    db().commit()
+    return jsonify({"success": True})
 
 
 @bp.get(f"{_FORM}/submissions/<instance_id>/attachments")

@@ -11,13 +11,13 @@ from urllib.parse import unquote
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from server.core.accounts import permissions, projects
-from server.core.forms import drafts, form_media, publishing
+from server.core.forms import drafts, form_media, publishing, trash
 from server.core.forms.schema import data_fields
 from server.core.forms.xform_upload import XML_TYPES, convert_upload
 from server.core.forms.xlsform import ConvertedForm
 from server.core.ground.errors import BadRequest, FormWarnings, NotFound
 from server.core.models import Form, FormVersion, User
-from server.web.api.common import Field, checked_body
+from server.web.api.common import Field, checked_body, iso
 from server.web.api.shapes import fields_json, form_attachment_json, form_json, version_json
 from server.web.auth import api_user
 from server.web.context import db, services
@@ -128,10 +128,40 @@ def list_forms(project_id: int) -> Response:
     permissions.require(db(), user, "form.read", project_id)
     projects.get_project(db(), project_id)
     may_update = permissions.can(db(), user, "form.update", project_id)
+    if is_true("deleted"):  # Central: ?deleted=true lists the forms in the trash instead
+        permissions.require(db(), user, "form.restore", project_id)
+        return jsonify([_deleted_form_json(f, user) for f in trash.deleted_forms(db(), project_id)])
     rows = drafts.list_all_forms(db(), project_id)
     return jsonify(
         [form_json(f, shown_version(f), user) for f in rows if f.current_version is not None or may_update]
     )
+
+
+def _deleted_form_json(form: Form, user: User) -> dict[str, Any]:
+    version = form.current_version or drafts.find_draft(db(), form)
+    body = form_json(form, version, user) if version is not None else {"xmlFormId": form.xml_form_id}
+    body.update(id=form.id, deletedAt=iso(form.deleted_at))
+    return body
+
+
+@bp.delete("/<xml_form_id>")
+def delete_form(project_id: int, xml_form_id: str) -> Response:
+    """Central's form delete: into the trash (restore with POST …/forms/NUMERIC_ID/restore)."""
+    user = api_user()
+    permissions.require(db(), user, "form.delete", project_id)
+    form = drafts.any_form(db(), project_id, xml_form_id)
+    trash.delete_form(db(), form, user_id=user.id)
+    db().commit()
+    return jsonify({"success": True})
+
+
+@bp.post("/<int:form_id>/restore")
+def restore_form(project_id: int, form_id: int) -> Response:
+    user = api_user()
+    permissions.require(db(), user, "form.restore", project_id)
+    trash.restore_form(db(), project_id, form_id, user_id=user.id)
+    db().commit()
+    return jsonify({"success": True})
 
 
 @bp.post("")

@@ -13,10 +13,11 @@ import orjson
 from flask import Blueprint, Flask, Response, request
 
 from server.core.accounts import permissions
-from server.core.forms import publishing
+from server.core.forms import drafts, publishing
 from server.core.ground.errors import NotFound
-from server.core.models import Form, User
+from server.core.models import Form, FormVersion, User
 from server.core.odata import central_csv, feed, model
+from server.core.submissions import draft_intake
 from server.web.auth import api_user
 from server.web.context import db, services
 
@@ -119,6 +120,65 @@ def entity_set(project_id: int, xml_form_id: str, subpath: str) -> Response:
         parent_id=parent_id,
     )
     db().rollback()  # the stream reads in its own short transactions
+    return _odata(_streamed(checked.stream(), JSON_TYPE))
+
+
+_DRAFT_SVC = f"{_FORM}/draft.svc"
+
+
+def _draft_feed(project_id: int, xml_form_id: str) -> tuple[User, Form, FormVersion, Form]:
+    """(user, form, draft, the form's test twin) for `…/draft.svc`: the draft's test submissions,
+    for those who may update the form (as Central's draft resources)."""
+    user = api_user()
+    permissions.require(db(), user, "form.update", project_id)
+    form = drafts.any_form(db(), project_id, xml_form_id)
+    draft = drafts.draft_of(db(), form)
+    twin = draft_intake.test_twin(db(), form, create=True)  # an empty feed before the first test
+    assert twin is not None
+    db().commit()
+    return user, form, draft, twin
+
+
+def _draft_service_url(project_id: int, xml_form_id: str) -> str:
+    return f"{_root()}/v1/projects/{project_id}/forms/{quote(xml_form_id, safe='')}/draft.svc"
+
+
+@bp.get(_DRAFT_SVC)
+@bp.get(f"{_DRAFT_SVC}/")
+def draft_service_document(project_id: int, xml_form_id: str) -> Response:
+    user, _form_row, draft, twin = _draft_feed(project_id, xml_form_id)
+    feed.reader_view(db(), user, twin, {})
+    odata_model, _ = feed.form_model(twin, draft)
+    body = model.service_document(odata_model, _draft_service_url(project_id, xml_form_id))
+    return _odata(Response(orjson.dumps(body), content_type=JSON_TYPE))
+
+
+@bp.get(f"{_DRAFT_SVC}/$metadata")
+def draft_metadata(project_id: int, xml_form_id: str) -> Response:
+    user, _form_row, draft, twin = _draft_feed(project_id, xml_form_id)
+    feed.reader_view(db(), user, twin, {})
+    odata_model, _ = feed.form_model(twin, draft)
+    return _odata(Response(model.edmx(odata_model), content_type="application/xml"))
+
+
+@bp.get(f"{_DRAFT_SVC}/<path:subpath>")
+def draft_entity_set(project_id: int, xml_form_id: str, subpath: str) -> Response:
+    user, _form_row, draft, twin = _draft_feed(project_id, xml_form_id)
+    table, instance_id, parent_id = _target(subpath)
+    checked = feed.open_feed(
+        db(),
+        services().db.sessions,
+        user,
+        twin,
+        table,
+        request.args.to_dict(flat=True),
+        service_url=_draft_service_url(project_id, xml_form_id),
+        request_url=_request_url(),
+        instance_id=instance_id,
+        parent_id=parent_id,
+        draft=draft,
+    )
+    db().rollback()
     return _odata(_streamed(checked.stream(), JSON_TYPE))
 
 

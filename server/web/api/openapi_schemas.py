@@ -162,6 +162,10 @@ _P = "/v1/projects/<int:project_id>"
 _F = f"{_P}/forms/<xml_form_id>"
 
 # (method, rule) -> {"body": requestBody, "query": parameters, "ok": schema of the 200 JSON answer}
+_XML_BODY = {
+    "required": True,
+    "content": {"application/xml": {"schema": {"type": "string", "description": "the submission XML"}}},
+}
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/sessions"): {
         "body": _body({"email": _STR, "password": _STR}, ["email", "password"]),
@@ -222,4 +226,24 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", f"{_P}/webhooks/<int:webhook_id>"): {"ok": ref("Success")},
     ("GET", f"{_P}/webhooks/<int:webhook_id>/deliveries"): {"query": _query(*_PAGE), "ok": array("WebhookDelivery")},
     ("POST", f"{_P}/webhooks/<int:webhook_id>/test"): {"ok": ref("WebhookDelivery")},
+    # Central's trash: forms by xmlFormId out, back by numeric id; submissions out and back.
+    ("DELETE", _F): {"ok": ref("Success")},
+    ("POST", f"{_P}/forms/<int:form_id>/restore"): {"ok": ref("Success")},
+    ("GET", f"{_P}/forms"): {"query": _query(("deleted", {"type": "string", "enum": ["true", "false"]}))},
+    ("GET", f"{_F}/submissions"): {"query": _query(("deleted", {"type": "string", "enum": ["true", "false"]}))},
+    ("DELETE", f"{_F}/submissions/<instance_id>"): {"ok": ref("Success")},
+    ("POST", f"{_F}/submissions/<instance_id>/restore"): {"ok": ref("Success")},
+    ("GET", f"{_F}/submissions/<instance_id>/diffs"): {
+        "ok": {
+            "type": "object",
+            "description": "by the newer version's instanceID: what changed from the version before",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "object", "required": ["path"], "properties": {"path": {"type": "array"}}},
+            },
+        }
+    },
+    # Draft testing: test submissions by REST, with a session or the draft token.
+    ("POST", f"{_F}/draft/submissions"): {"body": _XML_BODY},
+    ("POST", "/v1/test/<token>/projects/<int:project_id>/forms/<xml_form_id>/draft/submissions"): {"body": _XML_BODY},
 }

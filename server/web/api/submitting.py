@@ -11,6 +11,7 @@ from server.core.forms import publishing
 from server.core.ground.broker import PROCESS_PENDING
 from server.core.ground.errors import BadRequest, Forbidden, NotFound
 from server.core.models import Attachment, Form, SubmissionVersion, User
+from server.core.review import diffs as review_diffs
 from server.core.review import history
 from server.core.review.access import visible_submission
 from server.core.review.masking import sensitive_paths
@@ -142,6 +143,13 @@ def _version(user: User, form: Form, instance_id: str, version_id: str) -> Submi
     if version is None:
         raise NotFound(f"ไม่พบฉบับ {version_id} / Version {version_id!r} not found.", instance_id=version_id)
     return version
+
+
+@bp.get("/<instance_id>/diffs")
+def diffs(project_id: int, xml_form_id: str, instance_id: str) -> Response:
+    """What each edit changed (Central's diffs): {newer instanceID: [{old, new, path}]}."""
+    user, form = _form(project_id, xml_form_id)
+    return jsonify(review_diffs.submission_diffs(db(), services().blobs, user, form, instance_id))
 
 
 @bp.get("/<instance_id>/versions/<version_id>")

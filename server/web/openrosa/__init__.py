@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web.openrosa import forms, submission
+from server.web.openrosa import draft_test, forms, submission
 
 
 def register(app: Flask) -> None:
-    for area in (forms, submission):
+    for area in (forms, submission, draft_test):
         area.register(app)
