@@ -2,13 +2,13 @@
 worker and the shipped community-group form: a surveyor fills it (a repeat, the province → district
 → subdistrict lists from the form's CSV media, a photo, a citizen ID refused by its check digit) and
 sends it; an administrator finds it processed, edits it (version 2 with the changed answer); a
-supervisor sends it back; the surveyor corrects it; the supervisor sees what changed and approves it; anyone submits a small
-form through a once-only public link, which is then revoked. Web Forms' own buttons are in Thai.
-One browser, one context per person; screenshots under tests/artifacts/ (webforms-*.png)."""
+supervisor sends it back; the surveyor corrects it; the supervisor sees what changed and approves it.
+The browser's instance re-sent through Collect's protocol gives the same processed values. Anyone
+submits a small form through a once-only public link, which is then revoked. Web Forms' own buttons
+are in Thai. One browser, one context per person; screenshots under tests/artifacts/ (webforms-*.png)."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -19,7 +19,6 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import select
 
 from server.core.accounts import users
-from server.core.accounts.projects import create_project
 from server.core.forms.publishing import publish_form
 from server.core.ground.services import build_services
 from server.core.ground.settings import load_settings
@@ -44,41 +43,22 @@ SURVEYOR, SUPERVISOR, PASSWORD = "dang", "somsri", "field-password-1"
 BAD_ID, GOOD_ID = "1234567890123", "1101700203450"
 
 
-def trimmed_geography(media: Path) -> None:
-    """The geography lists cut to Chiang Mai's districts and Mueang Chiang Mai's subdistricts, so that the
-    long flow does not load 7,436 subdistricts three times; the full lists are checked once, in project 2."""
-    keep = {"districts.csv": ("province_code", "50"), "subdistricts.csv": ("district_code", "5001")}
-    for name, (column, value) in keep.items():
-        with (ROOT / "forms" / "media" / name).open(encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-        with (media / name).open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(r for r in rows if r[column] == value)
-
-
 @pytest.fixture
 def shipped(settings_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
-    """`chumchon serve` publishing the shipped community-group form: in project 1 with the geography
-    lists cut to one district (the flow), in project 2 with the full lists (one load), and a small form
-    for the public link."""
+    """`chumchon serve` publishing the shipped community-group form with the geography lists (7,436
+    subdistricts), and a small form for the public link."""
     forms = tmp_path / "forms"
     (forms / "media").mkdir(parents=True)
     shutil.copy(ROOT / "forms" / "community_group.xlsx", forms)
-    for csv_file in (ROOT / "forms" / "media").glob("*.csv"):
-        shutil.copy(csv_file, forms / "media")
-    trimmed_geography(forms / "media")
+    for csv in (ROOT / "forms" / "media").glob("*.csv"):
+        shutil.copy(csv, forms / "media")
     server = start_serve(settings_env, tmp_path, "--forms-dir", str(forms))
     svc = build_services(load_settings(server.env))
-    full_media = {f.name: f.read_bytes() for f in (ROOT / "forms" / "media").glob("*.csv")}
     try:
         with svc.db.session() as s:
             users.create_user(s, SURVEYOR, "collector", password=PASSWORD, project_id=1, display_name="นายแดง รักถิ่น")
             users.create_user(s, SUPERVISOR, "supervisor", password=PASSWORD, project_id=1, display_name="นางสมศรี")
             publish_form(s, svc.blobs, 1, FEEDBACK_MD, "feedback.md")
-            full = create_project(s, "รายการพื้นที่เต็ม")
-            publish_form(s, svc.blobs, full.id, (ROOT / "forms" / "community_group.xlsx").read_bytes(),
-                         "community_group.xlsx", media=full_media)
     finally:
         svc.close()
     yield server
@@ -228,17 +208,6 @@ def test_fill_edit_send_back_correct_and_approve_in_the_browser(shipped: LiveSer
     # 2. An administrator finds it processed in the table and edits it: version 2 with the diff.
     ctx, admin, admin_problems = person(browser, live, "admin", live.admin_password)
     contexts.append(ctx)
-    # (Once, the shipped form with the full geography lists: 77 provinces, 928 districts, 7,436
-    # subdistricts cascade in the browser as in Collect.)
-    admin.goto(live.url + "/ui/projects/2/forms/community_group/new")
-    expect(admin.locator("#webform .odk-form")).to_be_visible(timeout=60_000)
-    choose(admin, "ผู้ให้ข้อมูลยินยอมให้เก็บและใช้ข้อมูลตามประกาศข้างต้นหรือไม่", "ใช่/มี")
-    choose(admin, "จังหวัด", "กรุงเทพมหานคร")
-    choose(admin, "อำเภอ/เขต", "เขตพระนคร")
-    choose(admin, "ตำบล/แขวง", "พระบรมมหาราชวัง")
-    choose(admin, "จังหวัด", "นราธิวาส")
-    choose(admin, "อำเภอ/เขต", "สุไหงโก-ลก")
-    choose(admin, "ตำบล/แขวง", "ปาเสมัส")
     table = live.url + FORM + "/submissions"
 
     def processed() -> bool:
