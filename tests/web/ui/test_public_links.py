@@ -149,6 +149,9 @@ def test_anyone_submits_through_a_link_and_it_is_processed_as_from_collect(
     assert values_without_meta(services, link_iid) == values_without_meta(services, from_collect)
     listed = admin_ui.get(f"{FORM}/submissions").get_data(as_text=True)
     assert "ลิงก์ประชาชน" in listed  # shown as made by the link
+    # The link's actor is no account to manage: not on the users page, no password can be set on it.
+    assert "ลิงก์ประชาชน" not in admin_ui.get("/ui/users").get_data(as_text=True)
+    assert post(admin_ui, f"/ui/users/{actor}/password", {"password": "a-long-password-1"}).status_code == 404
 
 
 def test_a_once_link_takes_one_submission_per_browser(
