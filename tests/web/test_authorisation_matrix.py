@@ -163,6 +163,17 @@ EXPECTED.update(
         ("POST", f"{_UI_FORM}/submissions/<instance_id>/edit"): "submission.create",
         ("GET", f"{_UI_FORM}/submissions/<instance_id>/edit/instance.xml"): "submission.create",
         ("GET", f"{_UI_FORM}/submissions/<instance_id>/edit/attachments/<path:name>"): "submission.create",
+        # Public links (server/web/ui/public_links.py, server/web/api/public_links.py): managers make them;
+        # the link's own pages need no sign-in, the secret token in the URL is the permission.
+        ("POST", f"{_UI_FORM}/public-links"): "form.update",
+        ("POST", f"{_UI_FORM}/public-links/<int:actor_id>/revoke"): "form.update",
+        ("GET", "/ui/f/<token>"): PUBLIC,
+        ("POST", "/ui/f/<token>"): PUBLIC,
+        ("GET", "/ui/f/<token>/form.xml"): PUBLIC,
+        ("GET", "/ui/f/<token>/media/<name>"): PUBLIC,
+        ("GET", "/v1/projects/<int:project_id>/forms/<xml_form_id>/public-links"): "form.update",
+        ("POST", "/v1/projects/<int:project_id>/forms/<xml_form_id>/public-links"): "form.update",
+        ("DELETE", "/v1/projects/<int:project_id>/forms/<xml_form_id>/public-links/<int:actor_id>"): "form.update",
     }
 )
 # ODK Central's REST (server/web/api/forms.py, drafts.py, submitting.py, projects.py).

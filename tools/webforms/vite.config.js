@@ -71,6 +71,41 @@ function backports() {
   };
 }
 
+// Thai for Web Forms' own UI strings (it has no translations of its own in 0.22; Apache-2.0 allows the
+// change, noted in LICENSES.txt): each `find` of thai-strings.json must occur once (or `count` times) in the dist
+// module; its English literal becomes a look-up that answers Thai on a Thai page, English otherwise.
+const THAI = JSON.parse(readFileSync(join(here, 'thai-strings.json'), 'utf8'));
+
+function thaiStrings() {
+  return {
+    name: 'chumchon-thai',
+    transform(code, id) {
+      if (!/@getodk\/web-forms\/dist\/index-[^/]*\.js$/.test(id)) return null;
+      let out = code;
+      for (const patch of THAI.patches) {
+        const count = out.split(patch.find).length - 1;
+        if (count !== (patch.count || 1)) {
+          this.error(`thai-strings.json: ${JSON.stringify(patch.find)} occurs ${count} times in @getodk/web-forms, not ${patch.count || 1}`);
+        }
+        let replacement = patch.replace;
+        if (!replacement) {
+          const literal = patch.find.match(/"((?:[^"\\]|\\.)*)"/g).find((l) => JSON.parse(l) in THAI.strings);
+          if (!literal) this.error(`thai-strings.json: no string of ${JSON.stringify(patch.find)} is in "strings"`);
+          replacement = patch.find.replace(literal, `__chumchonT(${literal})`);
+        }
+        out = out.split(patch.find).join(replacement);
+      }
+      const lookup =
+        `const __chumchonThai = ${JSON.stringify(THAI.strings)};\n` +
+        'function __chumchonT(english) {\n' +
+        "  const thai = (document.documentElement.lang || 'th').toLowerCase().startsWith('th');\n" +
+        '  return (thai && __chumchonThai[english]) || english;\n' +
+        '}\n';
+      return { code: lookup + out, map: null };
+    },
+  };
+}
+
 export default defineConfig({
   base: '/ui/static/webforms/',
   publicDir: false,
@@ -81,7 +116,7 @@ export default defineConfig({
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
   },
-  plugins: [backports(), licences()],
+  plugins: [backports(), thaiStrings(), licences()],
   build: {
     outDir,
     emptyOutDir: true,

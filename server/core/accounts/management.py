@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.core.accounts import permissions, users, web_sessions
 from server.core.ground.errors import BadRequest, Forbidden, NotFound
-from server.core.models import ROLES, AuditEvent, Project, User
+from server.core.models import ROLES, AuditEvent, Project, PublicLink, User
 
 _NOT_ALLOWED = "คุณไม่มีสิทธิ์จัดการผู้ใช้นี้ / You may not manage this user."
 
@@ -51,13 +51,20 @@ def _may_manage_user(manager: Manager, target: User) -> bool:
 
 
 def visible_users(session: Session, manager: Manager) -> list[User]:
-    rows = session.scalars(select(User).options(selectinload(User.grants)).order_by(User.username)).all()
+    """Accounts the manager may manage; a public link's actor is managed on its form's page instead."""
+    rows = session.scalars(
+        select(User)
+        .where(User.id.not_in(select(PublicLink.actor_id)))
+        .options(selectinload(User.grants))
+        .order_by(User.username)
+    ).all()
     return [u for u in rows if _may_manage_user(manager, u)]
 
 
 def get_managed_user(session: Session, manager: Manager, user_id: int) -> User:
     target = session.get(User, user_id)
-    if target is None:
+    is_link = session.scalar(select(PublicLink.id).where(PublicLink.actor_id == user_id)) is not None
+    if target is None or is_link:
         raise NotFound(f"ไม่พบผู้ใช้ {user_id} / User {user_id} not found.")
     if not _may_manage_user(manager, target):
         raise Forbidden(_NOT_ALLOWED)

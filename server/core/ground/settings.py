@@ -38,6 +38,9 @@ class Settings:
     session_idle_seconds: float = 8 * 3600.0  # a web sign-in ends after this long without a request
     # Map tiles under the web application's maps ({z}/{x}/{y}); empty: Thai province outlines only.
     map_tiles_url: str = DEFAULT_MAP_TILES
+    # Submissions an hour through one public link: from one client address, and from everyone.
+    public_link_hourly_per_address: int = 30
+    public_link_hourly: int = 1000
     # Blob storage: empty for <data dir>/blobs, or s3://bucket/prefix on an S3-compatible service.
     blob_url: str = ""
     s3_endpoint_url: str = ""  # e.g. https://s3.example.go.th (MinIO, Ceph, …); empty for AWS itself
@@ -135,6 +138,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         visibility_timeout=int(_seconds(env, "CHUMCHON_VISIBILITY_TIMEOUT", 3600)),
         session_idle_seconds=_seconds(env, "CHUMCHON_SESSION_IDLE_SECONDS", 8 * 3600.0),
         map_tiles_url=_map_tiles(env),
+        public_link_hourly_per_address=max(1, int(_seconds(env, "CHUMCHON_PUBLIC_LINK_HOURLY_PER_ADDRESS", 30))),
+        public_link_hourly=max(1, int(_seconds(env, "CHUMCHON_PUBLIC_LINK_HOURLY", 1000))),
         blob_url=_blob_url(env),
         s3_endpoint_url=env.get("CHUMCHON_S3_ENDPOINT_URL", "").strip(),
         s3_region=env.get("CHUMCHON_S3_REGION", "").strip(),

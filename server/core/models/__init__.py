@@ -24,6 +24,7 @@ from server.core.models.entities import (
 )
 from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
+from server.core.models.public_links import PublicLink, PublicLinkHit
 from server.core.models.reports import ReportResult
 from server.core.models.review import Comment, SubmissionSearch
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
@@ -53,6 +54,8 @@ __all__ = [
     "FormVersion",
     "LoginFailure",
     "Project",
+    "PublicLink",
+    "PublicLinkHit",
     "QualityFlag",
     "Record",
     "RepeatRow",

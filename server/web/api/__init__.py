@@ -15,6 +15,7 @@ from server.web.api import (
     odata,
     openapi,
     projects,
+    public_links,
     reports,
     review,
     roles,
@@ -25,5 +26,5 @@ from server.web.api import (
 
 
 def register(app: Flask) -> None:
-    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi, entities, reports):
+    for area in (projects, forms, drafts, data, review, submitting, odata, app_users, roles, users, webhooks, openapi, entities, reports, public_links):
         area.register(app)

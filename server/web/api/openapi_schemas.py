@@ -73,6 +73,21 @@ SCHEMAS: dict[str, Any] = {
             },
         ]
     },
+    "PublicLink": {
+        "allOf": [
+            ref("Actor"),
+            {
+                "type": "object",
+                "required": ["once", "token"],
+                "properties": {
+                    "once": {"type": "boolean", "description": "one submission per browser"},
+                    "token": {"type": ["string", "null"], "description": "the link's secret; null once revoked"},
+                    "url": {"type": ["string", "null"], "description": "the page to share (Chumchon's)"},
+                    "createdBy": {"anyOf": [ref("Actor"), {"type": "null"}]},
+                },
+            },
+        ]
+    },
     "Role": {
         "type": "object",
         "required": ["id", "name", "system", "verbs", "createdAt", "updatedAt"],
@@ -203,6 +218,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", f"{_F}/assignments/<role_id>"): {"ok": array("Actor")},
     ("POST", f"{_F}/assignments/<role_id>/<int:actor_id>"): {"ok": ref("Success")},
     ("DELETE", f"{_F}/assignments/<role_id>/<int:actor_id>"): {"ok": ref("Success")},
+    ("GET", f"{_F}/public-links"): {"ok": array("PublicLink")},
+    ("POST", f"{_F}/public-links"): {
+        "body": _body({"displayName": _STR, "once": {"type": "boolean"}}, ["displayName"]),
+        "ok": ref("PublicLink"),
+    },
+    ("DELETE", f"{_F}/public-links/<int:actor_id>"): {"ok": ref("Success")},
     ("GET", "/v1/audits"): {
         "query": _query(("action", _STR), ("start", _STR), ("end", _STR), *_PAGE),
         "ok": array("Audit"),

@@ -16,6 +16,7 @@ from server.web.ui import (  # noqa: F401  # routes register on bp
     forms,
     home,
     place_filters,
+    public_links,
     reports_page,
     submissions,
     users,

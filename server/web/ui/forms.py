@@ -11,12 +11,13 @@ from flask import Response, redirect, request, url_for
 from sqlalchemy import select
 
 from server.core.accounts import projects
-from server.core.forms import form_media, publishing
+from server.core.forms import form_media, public_links, publishing
 from server.core.forms.publish_errors import locate_error
 from server.core.ground.errors import BadRequest, ChumchonError, InvalidXlsForm, NotFound
 from server.core.models import Form, User
 from server.web.context import db, services
 from server.web.ui.blueprint import bp
+from server.web.ui.public_links import share_url
 from server.web.ui.session import _, can, pick, render, require
 
 _FORM = "/projects/<int:project_id>/forms/<xml_form_id>"
@@ -30,6 +31,7 @@ def _load(project_id: int, xml_form_id: str, verb: str) -> Form:
 def _page(form: Form, status: int = 200, **extra: Any) -> Response:
     version = publishing.current_version(form)
     versions = list(reversed(publishing.published_versions(form)))
+    may_update = _can_update(form.project_id)
     ids = {v.published_by_id for v in versions if v.published_by_id is not None}
     names = {u.id: u.display_name for u in db().scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     return render(
@@ -41,7 +43,9 @@ def _page(form: Form, status: int = 200, **extra: Any) -> Response:
         publishers=names,
         project=projects.get_project(db(), form.project_id),
         media=version.media,
-        may_update=_can_update(form.project_id),
+        may_update=may_update,
+        links=public_links.list_links(db(), form) if may_update else [],
+        share_url=share_url,
         may_read_submissions=can("submission.read", form.project_id),
         may_export=can("export.read", form.project_id),
         may_submit=can("submission.create", form.project_id) and form.state == "open",

@@ -33,7 +33,7 @@ def _form(project_id: int, xml_form_id: str, verb: str) -> tuple[User, Form]:
     return user, publishing.get_form(db(), project_id, xml_form_id)
 
 
-def _messages() -> dict[str, str]:
+def webform_messages() -> dict[str, str]:
     return {
         "data-msg-sending": _("wf.sending"),
         "data-msg-failed": _("wf.failed"),
@@ -48,7 +48,7 @@ def _page(form: Form, mount: dict[str, str], **context: object) -> Response:
         "data-form-url": url_for("ui.download_xform", project_id=form.project_id, xml_form_id=form.xml_form_id),
         "data-media-url": url_for("ui.webform_media", project_id=form.project_id, xml_form_id=form.xml_form_id,
                                   name="x")[:-1],
-        **_messages(),
+        **webform_messages(),
         **mount,
     }
     return render("ui/webform.html", form=form, title=version.title, mount=attrs, **context)

@@ -2,6 +2,7 @@
 // #webform (no inline script: the page's Content-Security-Policy forbids it) and from this server.
 import { createApp, h } from 'vue';
 import { OdkWebForm, POST_SUBMIT__NEW_INSTANCE, webFormsPlugin } from '@getodk/web-forms';
+import { usePrimeVueThai } from './thai.js';
 
 const root = document.getElementById('webform');
 const cfg = root.dataset;
@@ -59,6 +60,14 @@ async function send(payload, done) {
     return;
   }
   say(answer.message, 'notice');
+  if (answer.once && cfg.once) {
+    // A public link for one submission per browser (as Central's): remembered here and by a cookie.
+    try { window.localStorage.setItem(cfg.once, '1'); } catch (err) { /* private mode: the cookie remains */ }
+    root.dataset.sent = '1';
+    if (app) app.unmount();
+    root.hidden = true;
+    return;
+  }
   root.dataset.sent = String(Number(root.dataset.sent || '0') + 1);
   root.dataset.lastInstance = answer.instanceId || '';
   if (answer.next) {
@@ -68,7 +77,19 @@ async function send(payload, done) {
   }
 }
 
+let app = null;
+
+function sentBefore() {
+  try { return Boolean(cfg.once && window.localStorage.getItem(cfg.once)); } catch (err) { return false; }
+}
+
 async function start() {
+  if (sentBefore()) {
+    say(cfg.msgOnceDone, 'notice');
+    root.hidden = true;
+    root.dataset.mounted = 'sent-before';
+    return;
+  }
   const formXml = await (await fetch(cfg.formUrl, { credentials: 'same-origin' })).text();
   const props = { formXml, fetchFormAttachment, onSubmit: send };
   if (cfg.instanceUrl) {
@@ -80,8 +101,9 @@ async function start() {
         fetch(cfg.attachmentUrl + encodeURIComponent(name), { credentials: 'same-origin' }),
     };
   }
-  const app = createApp({ render: () => h(OdkWebForm, props) });
+  app = createApp({ render: () => h(OdkWebForm, props) });
   app.use(webFormsPlugin);
+  usePrimeVueThai(app);
   app.mount(root);
   root.dataset.mounted = '1';
 }

@@ -14,6 +14,20 @@
     if (target && target.classList && target.classList.contains("print-button")) {
       window.print();
     }
+    if (target && target.hasAttribute && target.hasAttribute("data-copy")) {
+      // Copy a public link: the clipboard API where the page is secure, else the selection.
+      var box = document.getElementById(target.getAttribute("data-copy"));
+      if (box) {
+        box.select();
+        var shown = function () { target.textContent = target.getAttribute("data-copied"); };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(box.value).then(shown, function () { document.execCommand("copy"); shown(); });
+        } else {
+          document.execCommand("copy");
+          shown();
+        }
+      }
+    }
     if (target && target.matches && target.matches("input[data-select-all]")) {
       var boxes = document.querySelectorAll("input[name='" + target.getAttribute("data-select-all") + "']");
       for (var i = 0; i < boxes.length; i++) { boxes[i].checked = target.checked; }
