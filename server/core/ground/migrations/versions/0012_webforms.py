@@ -1,7 +1,7 @@
 """webforms: public links to fill one form in the browser, and their rate-limit counts
 
 Revision ID: 0012_webforms
-Revises: 0011_reports
+Revises: 0012_central
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import server.core.models.base
 
 revision = "0012_webforms"
-down_revision = "0011_reports"
+down_revision = "0012_central"
 branch_labels = None
 depends_on = None
 
