@@ -2,7 +2,7 @@
 bench/odata.py --form household_survey): N processed submissions of the shipped household form
 (forms/household_survey.xlsx, its real field schema: 129 main-table answers, the answers the จปฐ.
 indicator rules read varied per household, 3 members each, 20 provinces × 6 districts × 5
-subdistricts × 4 villages, 120 days, 60 surveyors, review states and quality flags), written with
+subdistricts × 4 villages, 120 days, 60 surveyors each visiting 40 villages in turn, review states and quality flags), written with
 COPY, then VACUUM ANALYZE (what autovacuum would do; it is off on these machines).
 
 Users: `manager` (manager) and `sup` (supervisor limited to district 1203), password
@@ -138,7 +138,11 @@ def load(url: str, n: int) -> tuple[Any, int]:
             raw.commit()
 
         for i in range(1, n + 1):
-            province, district, subdistrict, village = spots[i % len(spots)]
+            # As a round is run: each surveyor visits his 40 villages one after another over the
+            # 120 days (about 3 days each), all surveyors at once.
+            surveyor = i % SURVEYORS
+            k = (i // SURVEYORS) * (len(spots) // SURVEYORS) // (n // SURVEYORS + 1)
+            province, district, subdistrict, village = spots[surveyor + SURVEYORS * k]
             created = T_END - timedelta(seconds=span * (n - i) / n)
             iid = f"uuid:{i:08d}-bench"
             name = f"{FIRST[i % len(FIRST)]} {LAST[(i // 7) % len(LAST)]}"
@@ -166,7 +170,7 @@ def load(url: str, n: int) -> tuple[Any, int]:
                 }
             )
             state = rnd.choices([None, "approved", "hasIssues", "rejected", "edited"], [60, 25, 10, 3, 2])[0]
-            submitter = collector_ids[i % SURVEYORS]
+            submitter = collector_ids[surveyor]
             rows_sub.append(
                 (
                     i,
