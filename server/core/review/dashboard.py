@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
 from server.core.ground.errors import BadRequest
-from server.core.models import Form, QualityFlag, Submission, User, utcnow
+from server.core.models import Form, QualityFlag, Submission, SubmissionTally, User, utcnow
+from server.core.review import tally
 from server.core.review.listing import SubmissionFilter, visible_conditions
 from server.core.review.states import shown_state
 
@@ -93,6 +94,14 @@ def submissions_per_day(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[DayCount]:
     """Days with at least one submission, oldest first."""
+    counted = tally.conditions(session, user, form, filters or SubmissionFilter())
+    if counted is not None:
+        T = SubmissionTally
+        total = func.sum(T.n)
+        rows = session.execute(
+            select(T.day, total).where(*counted).group_by(T.day).having(total > 0).order_by(T.day)
+        ).all()
+        return [DayCount(d if isinstance(d, date) else date.fromisoformat(str(d)), int(n)) for d, n in rows]
     conds = _scope(session, user, form, filters)
     day = _thai_day(session)
     rows = session.execute(select(day, func.count()).where(*conds).group_by(day).order_by(day)).all()
@@ -118,6 +127,9 @@ def per_surveyor(
     length (end − start) in seconds. Most submissions first. One scan on PostgreSQL."""
     conds = _scope(session, user, form, filters)
     postgres = session.get_bind().dialect.name == "postgresql"
+    counted = tally.conditions(session, user, form, filters or SubmissionFilter())
+    if counted is not None:
+        return _per_surveyor_tallied(session, conds, counted, postgres)
     columns: list[Any] = [
         Submission.submitter_id,
         func.count(),
@@ -155,10 +167,69 @@ def per_surveyor(
     return sorted(stats, key=lambda s: (-s.count, s.name or "", s.submitter_id or 0))
 
 
+def _per_surveyor_tallied(
+    session: Session, conds: list[ColumnElement[bool]], counted: list[ColumnElement[bool]], postgres: bool
+) -> list[SurveyorStats]:
+    T = SubmissionTally
+    total = func.sum(T.n)
+    rows = session.execute(
+        select(
+            T.submitter_id,
+            total,
+            func.sum(T.n).filter(T.review_state == "approved"),
+            func.sum(T.n).filter(T.review_state == "hasIssues"),
+            func.sum(T.n).filter(T.review_state == "needsCorrection"),
+        )
+        .where(*counted)
+        .group_by(T.submitter_id)
+        .having(total > 0)
+    ).all()
+    medians = _medians(session, conds, postgres)
+    ids = [int(r[0]) for r in rows if r[0]]
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    stats = [
+        SurveyorStats(
+            submitter_id=int(sid) or None,
+            name=names.get(sid) if sid else None,
+            count=int(n),
+            approved=int(approved or 0),
+            has_issues=int(has_issues or 0),
+            median_interview_seconds=medians.get(int(sid) or None),
+            needs_correction=int(returned or 0),
+        )
+        for sid, n, approved, has_issues, returned in rows
+    ]
+    return sorted(stats, key=lambda s: (-s.count, s.name or "", s.submitter_id or 0))
+
+
+def _medians(session: Session, conds: list[ColumnElement[bool]], postgres: bool) -> dict[int | None, float]:
+    if not postgres:
+        return _sqlite_medians(session, conds)
+    median = func.percentile_cont(0.5).within_group(Submission.interview_seconds)
+    rows = session.execute(
+        select(Submission.submitter_id, median)
+        .where(*conds, Submission.interview_seconds.is_not(None))
+        .group_by(Submission.submitter_id)
+    ).all()
+    return {sid: float(m) for sid, m in rows if m is not None}
+
+
 def per_village(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[PlaceCount]:
     """Submissions per village / community code (None: no village answered), most first."""
+    counted = tally.conditions(session, user, form, filters or SubmissionFilter())
+    if counted is not None:
+        T = SubmissionTally
+        total = func.sum(T.n)
+        tallied = session.execute(
+            select(T.village_code, T.subdistrict_code, total)
+            .where(*counted)
+            .group_by(T.village_code, T.subdistrict_code)
+            .having(total > 0)
+        ).all()
+        found = [PlaceCount(v or None, s or None, int(n)) for v, s, n in tallied]
+        return sorted(found, key=lambda p: (-p.count, p.village_code or "", p.subdistrict_code or ""))
     conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(Submission.village_code, Submission.subdistrict_code, func.count())
@@ -271,20 +342,33 @@ def form_summaries(
     forms = session.execute(
         select(Form.id, Form.xml_form_id).where(Form.project_id == project_id).order_by(Form.xml_form_id)
     ).all()
-    counts = {
-        row[0]: row[1:]
+    form_ids = [f[0] for f in forms]
+    T = SubmissionTally
+    counts: dict[int, tuple[Any, ...]] = {
+        row[0]: tuple(row[1:])
         for row in session.execute(
             select(
-                Submission.form_id,
-                func.count(),
-                func.count().filter(Submission.created_at >= midnight),
-                func.count().filter(Submission.created_at >= monday),
-                func.max(Submission.created_at),
+                T.form_id,
+                func.sum(T.n),
+                func.coalesce(func.sum(T.n).filter(T.day >= midnight.date()), 0),
+                func.coalesce(func.sum(T.n).filter(T.day >= monday.date()), 0),
             )
-            .where(Submission.form_id.in_([f[0] for f in forms]), Submission.deleted_at.is_(None), scope)
-            .group_by(Submission.form_id)
+            .where(
+                T.form_id.in_(form_ids),
+                tally.area_condition(permissions.area_for(session, user, "submission.read", project_id)),
+            )
+            .group_by(T.form_id)
         )
     }
+    for form_id in form_ids:  # the newest live one: an index scan from the end, per form
+        last = session.scalar(
+            select(Submission.created_at)
+            .where(Submission.form_id == form_id, Submission.deleted_at.is_(None), scope)
+            .order_by(Submission.created_at.desc())
+            .limit(1)
+        )
+        if form_id in counts or last is not None:
+            counts[form_id] = (*counts.get(form_id, (0, 0, 0)), last)
     summaries = []
     for form_id, xml_form_id in forms:
         total, today, week, last = counts.get(form_id, (0, 0, 0, None))
