@@ -5,12 +5,14 @@ Days are counted in Thailand's time zone (UTC+7, no daylight saving), as an offi
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func, select
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, select, tablesample
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from server.core.accounts import permissions
 from server.core.ground.errors import BadRequest
@@ -21,6 +23,10 @@ from server.core.review.states import shown_state
 
 THAI_OFFSET = timedelta(hours=7)
 MAX_POINTS = 10_000  # single points; beyond that the map should draw map_grid's cells
+# Above this many matching submissions (PostgreSQL), the map grid and the median interview lengths are
+# computed from a fixed random sample of the table's pages of about this many rows (TABLESAMPLE
+# SYSTEM, REPEATABLE: the same pages every time), the grid's counts scaled up to the exact total.
+SAMPLE_ABOVE = 100_000
 
 
 @dataclass(frozen=True)
@@ -184,7 +190,7 @@ def _per_surveyor_tallied(
         .group_by(T.submitter_id)
         .having(total > 0)
     ).all()
-    medians = _medians(session, conds, postgres)
+    medians = _medians(session, conds, postgres, sum(int(r[1]) for r in rows))
     ids = [int(r[0]) for r in rows if r[0]]
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
     stats = [
@@ -202,14 +208,34 @@ def _per_surveyor_tallied(
     return sorted(stats, key=lambda s: (-s.count, s.name or "", s.submitter_id or 0))
 
 
-def _medians(session: Session, conds: list[ColumnElement[bool]], postgres: bool) -> dict[int | None, float]:
+def _sampled(total: int) -> tuple[Any, Callable[[ColumnElement[Any]], Any]]:
+    """A page sample of submission of about SAMPLE_ABOVE of `total` matching rows, and a function
+    moving a condition or column on Submission onto it."""
+    percent = min(100.0, 100.0 * SAMPLE_ABOVE / max(total, 1))
+    sample = tablesample(Submission.__table__, func.system(percent), name="sample", seed=literal(7))
+    adapter = ClauseAdapter(sample)
+
+    def move(clause: Any) -> Any:  # an ORM attribute is moved as its column
+        return adapter.traverse(clause.__clause_element__() if hasattr(clause, "__clause_element__") else clause)
+
+    return sample, move
+
+
+def _medians(
+    session: Session, conds: list[ColumnElement[bool]], postgres: bool, total: int = 0
+) -> dict[int | None, float]:
     if not postgres:
         return _sqlite_medians(session, conds)
-    median = func.percentile_cont(0.5).within_group(Submission.interview_seconds)
+    source: Any = Submission.__table__
+    move: Callable[[Any], Any] = lambda c: c  # noqa: E731
+    if total > SAMPLE_ABOVE:
+        source, move = _sampled(total)
+    seconds = move(Submission.interview_seconds)
     rows = session.execute(
-        select(Submission.submitter_id, median)
-        .where(*conds, Submission.interview_seconds.is_not(None))
-        .group_by(Submission.submitter_id)
+        select(move(Submission.submitter_id), func.percentile_cont(0.5).within_group(seconds))
+        .select_from(source)
+        .where(*[move(c) for c in conds], seconds.is_not(None))
+        .group_by(move(Submission.submitter_id))
     ).all()
     return {sid: float(m) for sid, m in rows if m is not None}
 
@@ -288,34 +314,43 @@ def map_grid(
 ) -> list[GridCell]:
     """Submissions counted per map cell (cell_degrees × cell_degrees, about 5.5 km at 0.05) and
     review state, placed at the cell's mean position: what a map draws when there are too many
-    points to send one by one (a grouped query, so its cost does not grow with the answer)."""
+    points to send one by one (a grouped query, so its cost does not grow with the answer). Above
+    SAMPLE_ABOVE matching submissions (PostgreSQL) the cells come from a page sample and their counts
+    are estimates, scaled to the exact total."""
     if not 0.0001 <= cell_degrees <= 10:
         raise BadRequest(
             "cell ต้องอยู่ระหว่าง 0.0001 ถึง 10 องศา / cell must be 0.0001..10 degrees.", field="cell"
         )
     conds = _scope(session, user, form, filters)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    counted = tally.conditions(session, user, form, filters or SubmissionFilter()) if postgres else None
+    total = tally.count(session, counted) if counted is not None else 0
+    source: Any = Submission.__table__
+    move: Callable[[Any], Any] = lambda c: c  # noqa: E731
+    if total > SAMPLE_ABOVE:
+        source, move = _sampled(total)
+    lat, lon, state = move(Submission.latitude), move(Submission.longitude), move(Submission.review_state)
     lat_cell: ColumnElement[Any]
     lon_cell: ColumnElement[Any]
-    if session.get_bind().dialect.name == "postgresql":
-        lat_cell, lon_cell = (
-            func.floor(Submission.latitude / cell_degrees),
-            func.floor(Submission.longitude / cell_degrees),
-        )
+    if postgres:
+        lat_cell, lon_cell = func.floor(lat / cell_degrees), func.floor(lon / cell_degrees)
     else:
         # SQLite may lack floor(); truncation is the same for Thailand's positive coordinates.
-        lat_cell = cast(Submission.latitude / cell_degrees, Integer)
-        lon_cell = cast(Submission.longitude / cell_degrees, Integer)
+        lat_cell, lon_cell = cast(lat / cell_degrees, Integer), cast(lon / cell_degrees, Integer)
     rows = session.execute(
-        select(
-            func.avg(Submission.latitude),
-            func.avg(Submission.longitude),
-            Submission.review_state,
-            func.count(),
-        )
-        .where(*conds, Submission.latitude.is_not(None), Submission.longitude.is_not(None))
-        .group_by(lat_cell, lon_cell, Submission.review_state)
+        select(func.avg(lat), func.avg(lon), state, func.count())
+        .select_from(source)
+        .where(*[move(c) for c in conds], lat.is_not(None), lon.is_not(None))
+        .group_by(lat_cell, lon_cell, state)
     ).all()
-    cells = [GridCell(float(lat), float(lon), shown_state(state), int(n)) for lat, lon, state, n in rows]
+    scale = 1.0
+    if total > SAMPLE_ABOVE:
+        drawn = session.scalar(select(func.count()).select_from(source).where(*[move(c) for c in conds]))
+        scale = total / drawn if drawn else 1.0  # the sample's rows stand for all the matching ones
+    cells = [
+        GridCell(float(la), float(lo), shown_state(st), max(1, round(int(n) * scale)))
+        for la, lo, st, n in rows
+    ]
     return sorted(cells, key=lambda c: (-c.count, c.latitude, c.longitude, c.review_state))
 
 

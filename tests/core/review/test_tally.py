@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from server.core.review.listing import SubmissionFilter
 from server.core.submissions.processing import reprocess_all
 from tests.core.review.conftest import World
 from tests.core.review.support import CHATURAT, DUSIT, PHRA_NAKHON, T0, household_xml, submit
-from tests.core.review.test_dashboard import _seed
+from tests.core.review.test_dashboard import PLAN, _seed
 
 FILTERS = [
     SubmissionFilter(),
@@ -147,3 +148,27 @@ def test_form_summaries_follow_the_tally(services: Services, world: World) -> No
     assert mine[0].last_submission_at == T0 + timedelta(hours=50)  # "f", the newest one left
     assert area[0].total == 2
     assert area[0].last_submission_at == T0 + timedelta(hours=1)
+
+
+def test_the_sampled_grid_and_medians_stand_for_every_submission(
+    services: Services, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SAMPLE_ABOVE matching submissions (PostgreSQL) the grid and the medians read a page
+    sample; here the sample is the one page, so its figures are the exact ones, scaled by 1."""
+    _seed(services, world)
+    with services.db.session() as session:
+        form, user = session.get(Form, world.form.id), session.get(User, world.manager.id)
+        assert form is not None
+        exact_cells = dashboard.map_grid(session, user, form, cell_degrees=1.0)
+        exact_people = dashboard.per_surveyor(session, user, form)
+        monkeypatch.setattr(dashboard, "SAMPLE_ABOVE", len(PLAN) - 1)
+        cells = dashboard.map_grid(session, user, form, cell_degrees=1.0)
+        people = dashboard.per_surveyor(session, user, form)
+    if session.get_bind().dialect.name != "postgresql":
+        assert (cells, people) == (exact_cells, exact_people)  # SQLite never samples
+        return
+    # PostgreSQL draws the table's one page with probability 5/6 (fixed seed): all of it, or nothing.
+    assert cells in (exact_cells, [])
+    assert [p.count for p in people] == [p.count for p in exact_people]  # counts stay exact (tally)
+    if cells:
+        assert people == exact_people

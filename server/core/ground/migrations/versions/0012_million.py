@@ -1,4 +1,4 @@
-"""million: submission_tally, the dashboard's counts kept by triggers on submission
+"""million: submission_tally, the dashboard's counts kept by triggers on submission; flag lookups by current version
 
 Revision ID: 0012_million
 Revises: 0011_reports
@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*KEY.split(", "), name=op.f("pk_submission_tally")),
     )
+    op.create_index("ix_submission_current_version", "submission", ["current_version_id"])
+    op.drop_index("ix_submission_dash_place", table_name="submission")  # the tally counts villages now
     postgres = op.get_bind().dialect.name == "postgresql"
     day = _pg_day("s") if postgres else _sqlite_day("s")
     op.execute(
@@ -125,3 +127,11 @@ def downgrade() -> None:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS submission_tally_{name}")
     op.drop_table("submission_tally")
+    op.drop_index("ix_submission_current_version", table_name="submission")
+    op.create_index(
+        "ix_submission_dash_place",
+        "submission",
+        ["form_id", "village_code", "subdistrict_code"],
+        postgresql_where=sa.text("deleted_at IS NULL"),
+        sqlite_where=sa.text("deleted_at IS NULL"),
+    )
