@@ -22,11 +22,11 @@ from server.core.review.listing import SubmissionFilter, visible_conditions
 from server.core.review.states import shown_state
 
 THAI_OFFSET = timedelta(hours=7)
-MAX_POINTS = 10_000  # single points; beyond that the map should draw map_grid's cells
+MAX_POINTS = 2_000  # single points; beyond that the map should draw map_grid's cells
 # Above this many matching submissions (PostgreSQL), the map grid and the median interview lengths are
 # computed from a fixed random sample of the table's pages of about this many rows (TABLESAMPLE
 # SYSTEM, REPEATABLE: the same pages every time), the grid's counts scaled up to the exact total.
-SAMPLE_ABOVE = 100_000
+SAMPLE_ABOVE = 25_000
 
 
 @dataclass(frozen=True)
