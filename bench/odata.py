@@ -48,7 +48,7 @@ def requests_of(form: str) -> dict[str, tuple[str, bytes | None]]:
 REQUESTS = requests_of("household_bench")
 
 
-def _child(env: dict[str, str], form: str, name: str, out: Any) -> None:
+def _child(env: dict[str, str], form: str, name: str, out: Any, stop_after: int = 0) -> None:
     svc = build_services(load_settings(env))
     with svc.db.session() as session:
         admin = users.find_user(session, "bench-admin") or users.create_user(
@@ -67,16 +67,18 @@ def _child(env: dict[str, str], form: str, name: str, out: Any) -> None:
         if found and first_row is None:
             first_row = time.perf_counter() - started
         rows += found
+        if stop_after and rows >= stop_after:  # a partial read: the rate over the first rows
+            break
     seconds = time.perf_counter() - started
     out.put({"status": resp.status_code, "first": first_row or seconds, "seconds": seconds, "bytes": size,
              "rows": rows if marker else 0, "peak_mib": _peak_rss_kib() / 1024})
     svc.close()
 
 
-def run(env: dict[str, str], form: str, name: str) -> dict[str, Any]:
+def run(env: dict[str, str], form: str, name: str, stop_after: int = 0) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    child = ctx.Process(target=_child, args=(env, form, name, queue))
+    child = ctx.Process(target=_child, args=(env, form, name, queue, stop_after))
     child.start()
     result: dict[str, Any] = queue.get()
     child.join()
@@ -91,6 +93,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the data already loaded (same --n)")
     parser.add_argument("--form", default="household_bench", choices=sorted(FORMS),
                         help="household_survey: the data bench/_load.py loaded (with --reuse)")
+    parser.add_argument("--stop-after", type=int, default=0,
+                        help="stop reading each feed after this many rows (time to first row and the rate so far)")
     parser.add_argument("--only", default=",".join(REQUESTS), help="comma-separated requests to time")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="chumchon-bench-") as tmp:
@@ -108,7 +112,7 @@ def main(argv: list[str]) -> None:
         print(f"{'request':>30} {'rows':>10} {'first row s':>11} {'seconds':>8} {'rows/s':>9} {'MiB sent':>9} "
               f"{'peak RSS MiB':>12}", flush=True)
         for name in args.only.split(","):
-            r = run(env, args.form, name)
+            r = run(env, args.form, name, args.stop_after)
             assert r["status"] == 200, r
             rate = f"{r['rows'] / r['seconds']:>9,.0f}" if r["rows"] else f"{'-':>9}"
             print(f"{name:>30} {r['rows']:>10,} {r['first']:>11.2f} {r['seconds']:>8.1f} {rate} "
