@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core.models.base import Base, UTCDateTime, utcnow
@@ -57,3 +57,23 @@ class SubmissionSearch(Base):
     form_id: Mapped[int] = mapped_column(ForeignKey("form.id"), index=True)
     body: Mapped[str] = mapped_column(Text, default="")
     sensitive_body: Mapped[str] = mapped_column(Text, default="")
+
+
+class SubmissionTally(Base):
+    """Live submissions (not deleted) counted per form, Thai day, surveyor, place and review state:
+    what the dashboard and the table's total read instead of scanning every submission. Kept by
+    database triggers on `submission` (migration 0012_million), so every writer — intake,
+    processing, review, deletion, a COPY — keeps it right. Unknowns are stored as '' (codes, state:
+    '' is "received") and 0 (surveyor), so that the key is a plain primary key."""
+
+    __tablename__ = "submission_tally"
+
+    form_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    submitter_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    subdistrict_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    review_state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

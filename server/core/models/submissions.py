@@ -41,7 +41,8 @@ class Submission(Base):
         Index("ix_submission_form_village", "form_id", "village_code", "created_at", "id"),
         Index("ix_submission_form_review", "form_id", "review_state", "created_at", "id"),
         Index("ix_submission_form_submitter", "form_id", "submitter_id", "created_at", "id"),
-        # The dashboard's aggregates read these partial covering indexes alone (index-only scans).
+        # The newest live submission (form summaries) and the median interview lengths (per surveyor);
+        # the dashboard's counts are read from submission_tally.
         Index(
             "ix_submission_dash_day",
             "form_id",
@@ -49,14 +50,8 @@ class Submission(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        Index(
-            "ix_submission_dash_place",
-            "form_id",
-            "village_code",
-            "subdistrict_code",
-            postgresql_where=text("deleted_at IS NULL"),
-            sqlite_where=text("deleted_at IS NULL"),
-        ),
+        # Quality flags by kind: from each flag to the submission whose current version carries it.
+        Index("ix_submission_current_version", "current_version_id"),
         Index(
             "ix_submission_dash_surveyor",
             "form_id",

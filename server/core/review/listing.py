@@ -253,6 +253,11 @@ def matching_ids_query(
 
 
 def count_submissions(session: Session, user: User | None, form: Form, filters: SubmissionFilter) -> int:
+    from server.core.review import tally  # tally reads this module's SubmissionFilter
+
+    counted = tally.conditions(session, user, form, filters)
+    if counted is not None:
+        return tally.count(session, counted)
     conditions = visible_conditions(session, user, form, filters)
     return int(session.scalar(select(func.count()).select_from(Submission).where(*conditions)) or 0)
 

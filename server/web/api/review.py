@@ -220,7 +220,7 @@ def flags(project_id: int, xml_form_id: str) -> Response:
 @bp.get(f"{_FORM}/dashboard/points")
 def points(project_id: int, xml_form_id: str) -> Response:
     """GeoJSON FeatureCollection of the submissions' first geopoints with their review state, newest
-    first (?limit=, at most 10,000; the map uses …/dashboard/grid beyond that)."""
+    first (?limit=, at most 2,000; the map uses …/dashboard/grid beyond that)."""
     user, form = _form(project_id, xml_form_id)
     try:
         limit = min(int(request.args.get("limit", dashboard.MAX_POINTS)), dashboard.MAX_POINTS)

@@ -1,0 +1,174 @@
+"""The dashboard's counts come from submission_tally (kept by triggers); after every kind of change
+they must equal a count of the submissions themselves, for every user's area and for filters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from server.core.ground.services import Services
+from server.core.models import Form, Submission, SubmissionTally, User
+from server.core.review import dashboard, listing, states
+from server.core.review.listing import SubmissionFilter
+from server.core.submissions.processing import reprocess_all
+from tests.core.review.conftest import World
+from tests.core.review.support import CHATURAT, DUSIT, PHRA_NAKHON, T0, household_xml, submit
+from tests.core.review.test_dashboard import PLAN, _seed
+
+FILTERS = [
+    SubmissionFilter(),
+    SubmissionFilter(district_code=PHRA_NAKHON.district),
+    SubmissionFilter(review_states=("received", "hasIssues")),
+    SubmissionFilter(since=datetime(2026, 11, 2, tzinfo=UTC) - timedelta(hours=7)),  # a Thai midnight
+    SubmissionFilter(until=T0 + timedelta(hours=1, minutes=30)),  # not a midnight: counted directly
+    SubmissionFilter(province_code=CHATURAT.province, review_states=("approved",)),
+]
+
+
+def _direct(session: Session, user: User, form: Form, filters: SubmissionFilter) -> dict[str, object]:
+    """The same figures from the matching submissions, one by one, in Python."""
+    rows = session.execute(
+        select(
+            Submission.created_at,
+            Submission.submitter_id,
+            Submission.village_code,
+            Submission.review_state,
+            Submission.subdistrict_code,
+        ).where(*listing.visible_conditions(session, user, form, filters))
+    ).all()
+    per_surveyor: dict[int | None, Counter[str]] = {}
+    for _at, who, _village, state, _sub in rows:
+        per_surveyor.setdefault(who, Counter())[state or "received"] += 1
+    return {
+        "total": len(rows),
+        "days": Counter((at + timedelta(hours=7)).date() for at, *_ in rows),
+        "villages": Counter((v, sub) for _a, _w, v, _s, sub in rows),
+        "surveyors": {
+            who: (sum(c.values()), c["approved"], c["hasIssues"], c["needsCorrection"])
+            for who, c in per_surveyor.items()
+        },
+    }
+
+
+def _shown(session: Session, user: User, form: Form, filters: SubmissionFilter) -> dict[str, object]:
+    return {
+        "total": listing.count_submissions(session, user, form, filters),
+        "days": Counter(
+            {d.day: d.count for d in dashboard.submissions_per_day(session, user, form, filters)}
+        ),
+        "villages": Counter(
+            {
+                (v.village_code, v.subdistrict_code): v.count
+                for v in dashboard.per_village(session, user, form, filters)
+            }
+        ),
+        "surveyors": {
+            s.submitter_id: (s.count, s.approved, s.has_issues, s.needs_correction)
+            for s in dashboard.per_surveyor(session, user, form, filters)
+        },
+    }
+
+
+def _check(services: Services, world: World) -> None:
+    with services.db.session() as session:
+        form = session.get(Form, world.form.id)
+        assert form is not None
+        users = [world.manager, world.district_supervisor, world.district_viewer, world.supervisor]
+        for who in users:
+            user = session.get(User, who.id)
+            assert user is not None
+            for filters in FILTERS:
+                assert _shown(session, user, form, filters) == _direct(session, user, form, filters), (
+                    who.username,
+                    filters,
+                )
+        # The tally has no row with a negative count, and its sum is the live submissions.
+        assert session.scalar(select(func.min(SubmissionTally.n))) >= 0
+        live = session.scalar(
+            select(func.count()).select_from(Submission).where(Submission.deleted_at.is_(None))
+        )
+        assert session.scalar(select(func.sum(SubmissionTally.n))) == live
+
+
+def test_tallied_counts_equal_a_direct_count_through_every_change(services: Services, world: World) -> None:
+    _seed(services, world)
+    _check(services, world)
+
+    # Review changes, one by one and in bulk.
+    with services.db.session() as session:
+        form, sup = session.get(Form, world.form.id), session.get(User, world.supervisor.id)
+        assert form is not None
+        states.set_review_state(session, sup, form, "uuid:a", "needsCorrection", "แก้ไขด้วย")
+        states.set_review_state(session, sup, form, "uuid:c", "rejected", "ซ้ำ")
+        session.commit()
+    _check(services, world)
+
+    # A correction from the field moves a household to another village (a new current version).
+    xml = household_xml("uuid:a2", place=DUSIT, deprecated_id="uuid:a")
+    submit(services, world.project.id, world.collector, xml)
+    _check(services, world)
+
+    # A new household in another area, then everything reprocessed from the stored XML.
+    submit(services, world.project.id, world.collector, household_xml("uuid:g", place=CHATURAT))
+    with services.db.session() as session:
+        session.execute(
+            update(Submission).values(village_code=None, district_code=None)
+        )  # stale derived codes
+        session.commit()
+    _check(services, world)
+    reprocess_all(services.db.sessions, services.blobs, form_id=world.form.id)
+    _check(services, world)
+
+    # Deletion (soft, then undone).
+    with services.db.session() as session:
+        session.execute(update(Submission).where(Submission.instance_id == "uuid:b").values(deleted_at=T0))
+        session.commit()
+    _check(services, world)
+    with services.db.session() as session:
+        session.execute(update(Submission).where(Submission.instance_id == "uuid:b").values(deleted_at=None))
+        session.execute(update(Submission).where(Submission.instance_id == "uuid:e").values(deleted_at=T0))
+        session.commit()
+    _check(services, world)
+
+
+def test_form_summaries_follow_the_tally(services: Services, world: World) -> None:
+    _seed(services, world)
+    with services.db.session() as session:
+        session.execute(update(Submission).where(Submission.instance_id == "uuid:e").values(deleted_at=T0))
+        session.commit()
+        mine = dashboard.form_summaries(session, session.get(User, world.manager.id), world.project.id)
+        area = dashboard.form_summaries(
+            session, session.get(User, world.district_supervisor.id), world.project.id
+        )
+    assert mine[0].total == 5
+    assert mine[0].last_submission_at == T0 + timedelta(hours=50)  # "f", the newest one left
+    assert area[0].total == 2
+    assert area[0].last_submission_at == T0 + timedelta(hours=1)
+
+
+def test_the_sampled_grid_and_medians_stand_for_every_submission(
+    services: Services, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SAMPLE_ABOVE matching submissions (PostgreSQL) the grid and the medians read a page
+    sample; here the sample is the one page, so its figures are the exact ones, scaled by 1."""
+    _seed(services, world)
+    with services.db.session() as session:
+        form, user = session.get(Form, world.form.id), session.get(User, world.manager.id)
+        assert form is not None
+        exact_cells = dashboard.map_grid(session, user, form, cell_degrees=1.0)
+        exact_people = dashboard.per_surveyor(session, user, form)
+        monkeypatch.setattr(dashboard, "SAMPLE_ABOVE", len(PLAN) - 1)
+        cells = dashboard.map_grid(session, user, form, cell_degrees=1.0)
+        people = dashboard.per_surveyor(session, user, form)
+    if session.get_bind().dialect.name != "postgresql":
+        assert (cells, people) == (exact_cells, exact_people)  # SQLite never samples
+        return
+    # PostgreSQL draws the table's one page with probability 5/6 (fixed seed): all of it, or nothing.
+    assert cells in (exact_cells, [])
+    assert [p.count for p in people] == [p.count for p in exact_people]  # counts stay exact (tally)
+    if cells:
+        assert people == exact_people
