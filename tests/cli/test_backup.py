@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from server.cli import main
 from server.core.ground.services import Services
@@ -55,6 +56,14 @@ def test_backup_and_restore_bring_back_every_blob_and_the_same_export(
     result = runner.invoke(main, ["export", "household_survey", "--output", str(restored)])
     assert result.exit_code == 0, result.output
     assert _export_csvs(restored) == _export_csvs(original)
+    # The dashboard's tally is not in the backup: the restored submissions refilled it.
+    assert "submission_tally" not in manifest["tables"]
+    engine = create_engine(f"sqlite:///{fresh / 'restored.sqlite3'}")
+    with engine.connect() as conn:
+        tallied = conn.execute(text("SELECT coalesce(sum(n), 0) FROM submission_tally")).scalar()
+        live = conn.execute(text("SELECT count(*) FROM submission WHERE deleted_at IS NULL")).scalar()
+    engine.dispose()
+    assert tallied == live == 3
     # A second restore into the same, now full, database is refused instead of mixing two copies.
     again = runner.invoke(main, ["restore", str(dest)])
     assert again.exit_code != 0 and "not empty" in again.output

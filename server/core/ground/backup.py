@@ -10,7 +10,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +34,17 @@ BLOB_COLUMNS = (
 # Columns that point "forward" in a cycle (form → its current version, submission → its current
 # version): restored as NULL first and filled in once every row exists.
 CYCLIC = {("form", "current_version_id"), ("submission", "current_version_id")}
-# Short-lived secrets (logins start afresh) and the lookup cache's epoch counter, which every new
-# database gets from its migration and which only tells web processes to forget what they cached.
-SKIPPED_TABLES = {"digest_nonce", "api_session", "cache_epoch"}
+# Short-lived secrets (logins start afresh), the lookup cache's epoch counter, which every new
+# database gets from its migration and which only tells web processes to forget what they cached, and
+# the tallies that database triggers derive from `submission` (restoring the submissions refills them).
+SKIPPED_TABLES = {"digest_nonce", "api_session", "cache_epoch", "submission_tally"}
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
     if isinstance(value, bytes):
         return {"$b64": base64.b64encode(value).decode()}
     return value
@@ -51,6 +54,8 @@ def _decode(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         if "$dt" in value:
             return datetime.fromisoformat(value["$dt"])
+        if "$d" in value:
+            return date.fromisoformat(value["$d"])
         if "$b64" in value:
             return base64.b64decode(value["$b64"])
     return value
