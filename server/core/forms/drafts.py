@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.core.accounts import projects
+from server.core.entities import lists as entity_lists
 from server.core.forms import form_media
 from server.core.forms.publishing import (
     OPEN,
@@ -240,6 +241,8 @@ def publish_draft(
         draft.xform_sha256, draft.xform_md5 = stored.sha256, stored.md5
         draft.field_schema = {**draft.field_schema, "version": version}
     previous = form.current_version
+    # As publish_form: the entity lists the version declares (and their new properties) exist from now.
+    entity_lists.declare_lists(session, form.project_id, draft, draft.field_schema.get("entities"))
     draft.version, draft.draft_version, draft.draft_token = label, None, None
     draft.published_at, draft.published_by_id = utcnow(), user_id
     form.current_version = draft

@@ -103,7 +103,7 @@ def test_a_registration_waits_for_approval_and_approving_makes_its_entity(
 def test_bulk_approval_makes_the_entities_and_updates_do_not_wait(
     client: FlaskClient, services: Services, collector: User, admin: User
 ) -> None:
-    (a, _), (b, _), (c, c_instance) = _registered(client, services, collector, "มานี", "มานะ", "ชูใจ")
+    (a, _), (b, _), (_, c_instance) = _registered(client, services, collector, "มานี", "มานะ", "ชูใจ")
     with services.db.session() as session:
         form = session.scalar(select(Form).where(Form.xml_form_id == "reg"))
         assert form is not None
@@ -142,7 +142,7 @@ def test_a_submission_approved_before_processing_makes_its_entity_when_processed
 def test_switching_approval_off_needs_convert_when_creates_wait(
     client: FlaskClient, services: Services, collector: User, admin: User
 ) -> None:
-    (kept, _), (rejected, rejected_instance) = _registered(client, services, collector, "สมหมาย", "สมปอง")
+    (kept, _), (_, rejected_instance) = _registered(client, services, collector, "สมหมาย", "สมปอง")
     _review(services, admin, rejected_instance, "rejected", "ซ้ำกับรายการเดิม")
     with services.db.session() as session:
         found = find_list(session, 1, "beneficiaries")
