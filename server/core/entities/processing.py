@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -126,8 +127,10 @@ def new_version(
     branch: tuple[str | None, int | None, int | None] = (None, None, None),
     source_name: str | None = None,
     user_agent: str | None = None,
+    created_at: datetime | None = None,
 ) -> EntityVersion:
-    """Add the next version to an entity and make it current (the one place that writes versions)."""
+    """Add the next version to an entity and make it current (the one place that writes versions);
+    `created_at` is given only when a rebuild replays a version."""
     number = (entity.version or 0) + 1 if entity.id is not None else 1
     branch_id, trunk_version, branch_base_version = branch
     version = EntityVersion(
@@ -148,7 +151,7 @@ def new_version(
         conflicting_properties=conflicting_properties,
         creator_id=creator_id,
         user_agent=(user_agent or "")[:255] or None,
-        created_at=utcnow(),
+        created_at=created_at or utcnow(),
     )
     entity.version, entity.label, entity.data, entity.conflict = number, label, data, conflict
     if number > 1:
