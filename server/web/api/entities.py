@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from server.core.accounts import permissions, projects
-from server.core.entities import approval, lists, odata, records
+from server.core.entities import approval, conflicts, lists, odata, records
 from server.core.entities.upload import import_csv
 from server.core.ground.errors import BadRequest
 from server.core.models import Entity, EntityList, EntityVersion, User
@@ -231,9 +231,22 @@ def delete_entity(project_id: int, name: str, entity_uuid: str) -> Response:
 def entity_versions(project_id: int, name: str, entity_uuid: str) -> Response:
     _allowed("entity.read", project_id)
     entity = records.get_entity(db(), lists.get_list(db(), project_id, name), entity_uuid, deleted=True)
-    return jsonify(
-        [{**version_json(v), "current": v.version == entity.version} for v in records.versions_of(db(), entity)]
-    )
+    versions = records.versions_of(db(), entity)
+    shown = [
+        {
+            **version_json(v),
+            "current": v.version == entity.version,
+            "conflict": c.conflict,
+            "resolved": c.resolved,
+            "baseDiff": c.base_diff,
+            "serverDiff": c.server_diff,
+            "lastGoodVersion": c.last_good_version,
+            "relevantToConflict": c.relevant_to_conflict,
+        }
+        for v, c in zip(versions, conflicts.conflict_details(db(), entity, versions), strict=True)
+        if c.relevant_to_conflict or not _bool_arg("relevantToConflict")
+    ]
+    return jsonify(shown)
 
 
 def _svc_base(project_id: int, name: str) -> str:

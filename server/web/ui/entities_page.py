@@ -49,6 +49,8 @@ CATALOGUE.update(
             "An update was made from an older version (for example from two phones); check the history below first.",
         ),
         "ent.resolved": ("ยืนยันแล้ว ไม่มีความขัดแย้ง", "Marked resolved"),
+        "ent.only_conflicts": ("เฉพาะที่ขัดแย้ง ({n})", "Only conflicts ({n})"),
+        "ent.all": ("ทั้งหมด", "All"),
         "ent.approval": ("การอนุมัติ", "Approval"),
         "ent.approval_on": (
             "สร้างรายการจากข้อมูลที่ส่งเมื่อผู้ตรวจอนุมัติแล้วเท่านั้น (การแก้ไขรายการเดิมมีผลทันที)",
@@ -100,6 +102,9 @@ def entity_list_page(project_id: int, name: str) -> Response:
     needle = request.args.get("q", "").strip().lower()
     everything = records.list_entities(db(), entity_list)
     found = [e for e in everything if _matches(e, needle)] if needle else everything
+    only_conflicts = request.args.get("conflict") == "1"
+    if only_conflicts:  # the entities a person still has to look at
+        found = [e for e in found if e.conflict is not None]
     converted = request.args.get("converted", "")
     return render(
         "ui/entity_list.html",
@@ -109,6 +114,8 @@ def entity_list_page(project_id: int, name: str) -> Response:
         entities=found[:SHOWN],
         total=len(found),
         q=request.args.get("q", ""),
+        only_conflicts=only_conflicts,
+        conflicts=sum(1 for e in everything if e.conflict is not None),
         pending=approval.pending_count(db(), entity_list),
         may_update=permissions.can(db(), current_user(), "dataset.update", project_id),
         saved=request.args.get("saved") == "1",

@@ -130,9 +130,20 @@ def test_conflicts_from_submissions_are_shown_and_resolved(
     entity = client.get(path, headers=admin_headers).get_json()
     assert entity["conflict"] == "hard"
     assert entity["currentVersion"]["conflictingProperties"] == ["village"]
+    # Central's conflict details on the versions, as the person resolving reads them.
+    relevant = client.get(f"{path}/versions?relevantToConflict=true", headers=admin_headers).get_json()
+    assert [(v["version"], v["conflict"], v["lastGoodVersion"], v["resolved"]) for v in relevant] == [
+        (1, None, False, False),
+        (2, None, True, False),
+        (3, "hard", False, False),
+    ]
+    assert relevant[2]["baseDiff"] == ["village"] and relevant[2]["serverDiff"] == ["village"]
     assert client.patch(f"{path}?resolve=true&baseVersion=2", headers=admin_headers).status_code == 409
     resolved = client.patch(f"{path}?resolve=true&baseVersion=3", headers=admin_headers)
     assert resolved.status_code == 200 and resolved.get_json()["conflict"] is None
+    after = client.get(f"{path}/versions", headers=admin_headers).get_json()
+    assert after[2]["resolved"] is True and after[2]["lastGoodVersion"] is True
+    assert client.get(f"{path}/versions?relevantToConflict=true", headers=admin_headers).get_json() == []
     assert client.patch(f"{path}?resolve=true&baseVersion=3", headers=admin_headers).status_code == 400
 
 

@@ -54,6 +54,9 @@ def test_a_manager_finds_an_entity_reads_its_history_and_resolves_its_conflict(
     assert "สมศักดิ์ ดอนแก้ว" in table and "มานี" not in table  # searched in the data, not only labels
     everyone = browser.get(f"{LISTS}/beneficiaries").get_data(as_text=True)
     assert "มานี บ้านใหม่" in everyone and "ขัดแย้ง" in everyone
+    assert "เฉพาะที่ขัดแย้ง (1)" in everyone
+    to_resolve = browser.get(f"{LISTS}/beneficiaries?conflict=1").get_data(as_text=True)
+    assert "มานี บ้านใหม่" in to_resolve and "สมศักดิ์" not in to_resolve
 
     page = browser.get(f"{LISTS}/beneficiaries/{mani}").get_data(as_text=True)
     assert page.count("<tr><td>") == 3  # versions 3, 2, 1
