@@ -28,6 +28,7 @@ def read_declarations(xform_root: etree._Element) -> dict[str, Any] | None:
         return None
     data = instance[0]
     lists: list[dict[str, Any]] = []
+    seen: set[str] = set()
 
     def walk(element: etree._Element, path: str) -> None:
         for child in element:
@@ -35,6 +36,9 @@ def read_declarations(xform_root: etree._Element) -> dict[str, Any] | None:
             if not name:
                 continue
             child_path = f"{path}/{name}"
+            if child_path in seen:  # a repeat's jr:template and its first instance share a path
+                continue
+            seen.add(child_path)
             if name == "entity" and _local(element) == "meta" and child.get("dataset") is not None:
                 actions = [a for a in ("create", "update") if child.get(a) is not None]
                 lists.append(
