@@ -18,7 +18,7 @@ from server.core.exports import jobs
 from server.core.forms import publishing
 from server.core.ground.settings import SettingsError, load_settings
 from server.core.reports import results
-from server.core.submissions import processing
+from server.core.submissions import entity_rebuild, processing
 from workers.app import run_worker
 
 
@@ -153,7 +153,13 @@ def register(group: click.Group) -> None:
     @click.option(
         "--project", "project_id", type=int, default=None, help="Project of --form (default: the first)."
     )
-    def reprocess(xml_form_id: str | None, project_id: int | None) -> None:
+    @click.option(
+        "--rebuild-entities",
+        is_flag=True,
+        help="Also delete the entity lists of the project (of --project / --form; default: every project)"
+        " and replay them from the submissions and the API/CSV versions.",
+    )
+    def reprocess(xml_form_id: str | None, project_id: int | None, rebuild_entities: bool) -> None:
         """Rebuild all processed data (values, repeat rows, flags, entities) from the stored raw submissions."""
         with cli_services() as svc:
             form_id = None
@@ -165,11 +171,28 @@ def register(group: click.Group) -> None:
                 svc.db.sessions, svc.blobs, _progress("reprocessing / กำลังประมวลผลใหม่"), form_id=form_id
             )
             click.echo("", err=True)
+            if rebuild_entities:
+                _rebuild_entities(svc, project_id, xml_form_id)
             with svc.db.session() as session:
                 reported = results.refresh_all(session)
             click.echo(f"processed: {counts['processed']:,}  failed: {counts['failed']:,}  report results: {reported:,}")
             if counts["failed"]:
                 click.echo("Failed versions keep their raw XML; see processing_error in the API.", err=True)
+
+    def _rebuild_entities(svc: Any, project_id: int | None, xml_form_id: str | None) -> None:
+        with svc.db.session() as session:
+            if project_id is None and xml_form_id is not None:
+                project_id = projects.default_project_id(session)
+            wanted = [project_id] if project_id is not None else [p.id for p in projects.list_projects(session)]
+        for pid in wanted:
+            with svc.db.session() as session:  # one transaction per project: all of it or nothing
+                counts = entity_rebuild.rebuild_entities(session, svc.blobs, pid)
+                session.commit()
+            click.echo(
+                f"project {pid}: entities {counts.entities_before:,} → {counts.entities_after:,}, versions"
+                f" {counts.versions_before:,} → {counts.versions_after:,}, submission versions replayed"
+                f" {counts.submissions:,}" + (f", unreadable {counts.failed:,}" if counts.failed else "")
+            )
 
     @group.command("worker")
     @click.option("--concurrency", default=sizing.worker_concurrency, show_default="half the CPUs, at least 1",

@@ -116,6 +116,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/ui/projects/<int:project_id>/entities/<name>"): "entity.read",
     ("GET", "/ui/projects/<int:project_id>/entities/<name>/<entity_uuid>"): "entity.read",
     ("POST", "/ui/projects/<int:project_id>/entities/<name>/<entity_uuid>/resolve"): "entity.update",
+    ("POST", "/ui/projects/<int:project_id>/entities/<name>/approval"): "dataset.update",
     ("GET", "/ui/account/password"): LOGIN,
     ("POST", "/ui/account/password"): LOGIN,
     ("GET", "/ui/audit"): ADMIN,

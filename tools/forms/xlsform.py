@@ -116,6 +116,20 @@ def q(
     return row
 
 
+def save_to(rows: list[Row], names: tuple[str, ...]) -> list[Row]:
+    """Mark the questions an entity keeps: each saves to the property named as the question. A name
+    with no question is an error (a renamed question must not silently drop out of the registry)."""
+    found = set()
+    for row in rows:
+        if row.get("name") in names:
+            row["save_to"] = row["name"]
+            found.add(row["name"])
+    missing = sorted(set(names) - found)
+    if missing:
+        raise ValueError(f"save_to: no question named {missing}")
+    return rows
+
+
 def calc(name: str, expression: str) -> Row:
     """A hidden calculate row."""
     return {"type": "calculate", "name": name, "calculation": expression}

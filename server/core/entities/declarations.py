@@ -20,7 +20,8 @@ def _local(element: Any) -> str:
 
 def read_declarations(xform_root: etree._Element) -> dict[str, Any] | None:
     """{"spec": "2024.1.0", "lists": [{"dataset", "container", "entity", "actions", "label",
-    "properties": {name: path relative to the container}}]} or None when the form declares none.
+    "properties": {name: path relative to the container}, "order": [names in the form's order]}]}
+    or None when the form declares none.
     Paths are absolute instance paths like the field schema's (`/data/meta/entity`)."""
     model = xform_root.find(f".//{{{XFORMS_NS}}}model")
     instance = model.find(f"{{{XFORMS_NS}}}instance") if model is not None else None
@@ -28,6 +29,7 @@ def read_declarations(xform_root: etree._Element) -> dict[str, Any] | None:
         return None
     data = instance[0]
     lists: list[dict[str, Any]] = []
+    seen: set[str] = set()
 
     def walk(element: etree._Element, path: str) -> None:
         for child in element:
@@ -35,6 +37,9 @@ def read_declarations(xform_root: etree._Element) -> dict[str, Any] | None:
             if not name:
                 continue
             child_path = f"{path}/{name}"
+            if child_path in seen:  # a repeat's jr:template and its first instance share a path
+                continue
+            seen.add(child_path)
             if name == "entity" and _local(element) == "meta" and child.get("dataset") is not None:
                 actions = [a for a in ("create", "update") if child.get(a) is not None]
                 lists.append(
@@ -64,6 +69,8 @@ def read_declarations(xform_root: etree._Element) -> dict[str, Any] | None:
         if owners:
             owner = max(owners, key=lambda d: len(d["container"]))
             owner["properties"][prop.strip()] = nodeset[len(owner["container"]) + 1 :]
+    for declaration in lists:  # a JSON list keeps the form's order (PostgreSQL's JSONB reorders keys)
+        declaration["order"] = list(declaration["properties"])
     spec = model.get(f"{{{ENTITIES_NS}}}entities-version") or ""
     return {"spec": spec, "lists": lists}
 

@@ -148,7 +148,8 @@ def declare_lists(
             entity_list = EntityList(project_id=project_id, name=name)
             session.add(entity_list)
             session.flush()
-        for prop in declaration["properties"]:
+        # "order" is missing from schemas stored before it existed.
+        for prop in declaration.get("order") or declaration["properties"]:
             add_property(session, entity_list, prop, form_version_id=form_version.id)
         session.add(
             EntityListForm(

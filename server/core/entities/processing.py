@@ -2,16 +2,18 @@
 properties; update by entity id against `baseVersion`, merged into the current data; offline chains
 (`branchId` / `trunkVersion`) found by their branch; an update made against an old version is applied
 and marked as a soft or hard conflict; an offline update whose base has not arrived waits ("held")
-and is applied when it does. One `entity_submission` row per block records what happened, so
-processing a version again changes nothing."""
+and is applied when it does; a create for a list that requires approval waits ("pending") until the
+submission is approved (server.core.entities.approval). One `entity_submission` row per block records
+what happened, so processing a version again changes nothing."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from server.core.entities.declarations import EntityBlock
@@ -22,13 +24,17 @@ from server.core.models import (
     EntitySubmission,
     EntityVersion,
     Form,
+    Submission,
     SubmissionVersion,
     utcnow,
 )
 from server.core.models.entities import HARD, SOFT, SOURCE_SUBMISSION
 
 CREATED, UPDATED, SKIPPED, HELD, ERROR = "created", "updated", "skipped", "held", "error"
+PENDING = "pending"  # a create waiting for the submission's approval (the list requires approval)
 APPLIED = (CREATED, UPDATED)
+APPROVED = "approved"
+_SUPERSEDED = "แทนที่ด้วยฉบับแก้ไขที่ส่งภายหลัง / Replaced by a later version of the submission."
 _UUID = re.compile(
     r"^(?:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$", re.IGNORECASE
 )
@@ -121,8 +127,10 @@ def new_version(
     branch: tuple[str | None, int | None, int | None] = (None, None, None),
     source_name: str | None = None,
     user_agent: str | None = None,
+    created_at: datetime | None = None,
 ) -> EntityVersion:
-    """Add the next version to an entity and make it current (the one place that writes versions)."""
+    """Add the next version to an entity and make it current (the one place that writes versions);
+    `created_at` is given only when a rebuild replays a version."""
     number = (entity.version or 0) + 1 if entity.id is not None else 1
     branch_id, trunk_version, branch_base_version = branch
     version = EntityVersion(
@@ -143,7 +151,7 @@ def new_version(
         conflicting_properties=conflicting_properties,
         creator_id=creator_id,
         user_agent=(user_agent or "")[:255] or None,
-        created_at=utcnow(),
+        created_at=created_at or utcnow(),
     )
     entity.version, entity.label, entity.data, entity.conflict = number, label, data, conflict
     if number > 1:
@@ -190,6 +198,20 @@ def _branch_id(block: EntityBlock) -> str | None:
 
 class Held(Exception):
     """An offline update whose base version has not been processed yet."""
+
+
+class AwaitingApproval(Exception):
+    """A create for a list that requires approval, from a submission not approved (yet)."""
+
+
+def _check_approval(session: Session, entity_list: EntityList, ref: SubmissionRef) -> None:
+    """As ODK Central: a list with approvalRequired gets entities created only from approved
+    submissions; updates are applied when received whatever the review state."""
+    if not entity_list.approval_required:
+        return
+    state = session.scalar(select(Submission.review_state).where(Submission.id == ref.submission_id))
+    if state != APPROVED:
+        raise AwaitingApproval()
 
 
 def _update(session: Session, entity_list: EntityList, block: EntityBlock, ref: SubmissionRef) -> EntityVersion:
@@ -292,8 +314,10 @@ def _apply_block(
         except EntityProblem as problem:
             if not (problem.not_found and is_true(block.system.get("create"))):
                 raise
+        _check_approval(session, entity_list, ref)
         return CREATED, _create(session, entity_list, block, ref)
     if is_true(block.system.get("create")):
+        _check_approval(session, entity_list, ref)
         return CREATED, _create(session, entity_list, block, ref)
     return SKIPPED, None
 
@@ -318,6 +342,10 @@ def _outcome(
     except Held:
         row.outcome, row.block = HELD, _block_json(block)
         row.message = "รอรุ่นก่อนหน้าจากเครื่องเดียวกัน / Waiting for the earlier offline update."
+        return None
+    except AwaitingApproval:
+        row.outcome, row.block = PENDING, _block_json(block)
+        row.message = "รอการอนุมัติข้อมูลที่ส่ง / Waiting for the submission to be approved."
         return None
     except EntityProblem as problem:
         row.outcome, row.message, row.block = ERROR, problem.message, None
@@ -344,6 +372,17 @@ def apply_submission_entities(session: Session, ref: SubmissionRef, blocks: list
     if done is not None:
         return []
     session.execute(delete(EntitySubmission).where(EntitySubmission.submission_version_id == ref.version_id))
+    # A create still waiting for approval from an earlier version gives way to this version's.
+    session.execute(
+        update(EntitySubmission)
+        .where(
+            EntitySubmission.submission_id == ref.submission_id,
+            EntitySubmission.submission_version_id < ref.version_id,
+            EntitySubmission.outcome == PENDING,
+        )
+        .values(outcome=SKIPPED, block=None, message=_SUPERSEDED),
+        execution_options={"synchronize_session": False},
+    )
     form = session.get(Form, ref.form_id)
     if form is None:
         return []
@@ -365,6 +404,20 @@ def apply_submission_entities(session: Session, ref: SubmissionRef, blocks: list
             touched |= _release_held(session, form.project_id, row.entity_uuid)
     touch_lists(session, touched)
     return outcomes
+
+
+def retry_stored(session: Session, row: EntitySubmission, project_id: int) -> set[int]:
+    """Apply a stored (held or pending) block again in the caller's transaction; returns the ids of
+    the lists it changed, with those of the held offline updates it released."""
+    sv = session.get(SubmissionVersion, row.submission_version_id)
+    if sv is None or row.block is None:
+        return set()
+    ref = SubmissionRef(sv.id, sv.submission_id, sv.form_id, sv.form_version_id, sv.submitter_id)
+    changed = _outcome(session, ref, project_id, _block_from(row.block), row)
+    session.flush()
+    if changed is None:
+        return set()
+    return {changed} | _release_held(session, project_id, row.entity_uuid)
 
 
 def _release_held(session: Session, project_id: int, uuid: str | None) -> set[int]:

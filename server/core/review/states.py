@@ -4,7 +4,9 @@ and Chumchon's needsCorrection ("sent back": the surveyor who sent it corrects i
 A reviewer sets hasIssues / needsCorrection / edited / approved / rejected; `edited` is also set by
 intake when a new version arrives with meta/deprecatedID (a correction comes back so). hasIssues,
 needsCorrection and rejected need a comment (the surveyor must know what to fix). Every change goes into the submission's comment thread (when there is a comment) and the
-audit trail (action "submission.update", details {"reviewState", "previous"}, notes = the comment)."""
+audit trail (action "submission.update", details {"reviewState", "previous"}, notes = the comment).
+Approving also makes the entities that wait for it (lists with approvalRequired), in the same
+transaction, whichever surface (API, web application, bulk, CLI) asked."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from server.core.entities import approval
 from server.core.ground.errors import BadRequest
 from server.core.models import AuditEvent, Comment, Form, Submission, User, utcnow
 from server.core.review.access import audit, submission_target, visible_submission
@@ -27,6 +30,7 @@ from server.core.webhooks.subscriptions import REVIEWED
 
 RECEIVED = "received"
 NEEDS_CORRECTION = "needsCorrection"
+APPROVED = "approved"
 REVIEW_STATES = REVIEW_STATE_NAMES
 SETTABLE_STATES = ("hasIssues", NEEDS_CORRECTION, "edited", "approved", "rejected")
 NEEDS_COMMENT = frozenset({"hasIssues", NEEDS_CORRECTION, "rejected"})
@@ -96,6 +100,8 @@ def set_review_state(
     audit(session, user, "submission.update", submission, {"reviewState": state, "previous": previous}, text)
     _record_reviewed(session, user, form, [(submission.id, submission.instance_id, previous)], state)
     session.flush()
+    if state == APPROVED:  # entity lists that require approval make the waiting entities now
+        approval.apply_approved(session, [submission.id])
     return submission
 
 
@@ -185,6 +191,8 @@ def bulk_review(
         ],
     )
     _record_reviewed(session, user, form, [(sid, iid, previous) for sid, iid, previous in rows], state)
+    if state == APPROVED:
+        approval.apply_approved(session, ids)
     session.expire_all()
     return len(ids)
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from server.core.accounts import permissions, projects
-from server.core.entities import lists, odata, records
+from server.core.entities import approval, conflicts, lists, odata, records
 from server.core.entities.upload import import_csv
 from server.core.ground.errors import BadRequest
 from server.core.models import Entity, EntityList, EntityVersion, User
@@ -109,17 +109,11 @@ def list_all(project_id: int) -> Response:
 def create(project_id: int) -> Response:
     user = _allowed("dataset.create", project_id)
     body = checked_body({"name": Field((str,), required=True, max_length=255), "approvalRequired": Field((bool,))})
-    if body.get("approvalRequired"):
-        raise BadRequest(_NO_APPROVAL)
-    made = lists.create_list(db(), project_id, body["name"], user_id=user.id)
+    made = lists.create_list(
+        db(), project_id, body["name"], user_id=user.id, approval_required=bool(body.get("approvalRequired"))
+    )
     db().commit()
     return jsonify(list_json(made))
-
-
-_NO_APPROVAL = (
-    "ยังไม่รองรับการสร้างรายการเมื่ออนุมัติแล้ว / approvalRequired (entities made only on approval)"
-    " is not supported yet: entities are made when a submission is processed."
-)
 
 
 @bp.get("/<name>")
@@ -130,12 +124,17 @@ def get(project_id: int, name: str) -> Response:
 
 @bp.patch("/<name>")
 def patch(project_id: int, name: str) -> Response:
-    _allowed("dataset.update", project_id)
+    user = _allowed("dataset.update", project_id)
     body = checked_body({"approvalRequired": Field((bool,))})
+    raw_convert = request.args.get("convert")
+    if raw_convert not in (None, "true", "false"):
+        raise BadRequest("convert ต้องเป็น true หรือ false / convert must be true or false.", field="convert")
     found = lists.get_list(db(), project_id, name)
-    if body.get("approvalRequired"):
-        raise BadRequest(_NO_APPROVAL)
-    return jsonify(list_json(found))
+    if body.get("approvalRequired") is not None:
+        convert = None if raw_convert is None else raw_convert == "true"
+        approval.set_approval_required(db(), found, body["approvalRequired"], convert=convert, user_id=user.id)
+        db().commit()
+    return jsonify(list_details_json(lists.summarise(db(), found)))
 
 
 @bp.post("/<name>/properties")
@@ -232,9 +231,22 @@ def delete_entity(project_id: int, name: str, entity_uuid: str) -> Response:
 def entity_versions(project_id: int, name: str, entity_uuid: str) -> Response:
     _allowed("entity.read", project_id)
     entity = records.get_entity(db(), lists.get_list(db(), project_id, name), entity_uuid, deleted=True)
-    return jsonify(
-        [{**version_json(v), "current": v.version == entity.version} for v in records.versions_of(db(), entity)]
-    )
+    versions = records.versions_of(db(), entity)
+    shown = [
+        {
+            **version_json(v),
+            "current": v.version == entity.version,
+            "conflict": c.conflict,
+            "resolved": c.resolved,
+            "baseDiff": c.base_diff,
+            "serverDiff": c.server_diff,
+            "lastGoodVersion": c.last_good_version,
+            "relevantToConflict": c.relevant_to_conflict,
+        }
+        for v, c in zip(versions, conflicts.conflict_details(db(), entity, versions), strict=True)
+        if c.relevant_to_conflict or not _bool_arg("relevantToConflict")
+    ]
+    return jsonify(shown)
 
 
 def _svc_base(project_id: int, name: str) -> str:

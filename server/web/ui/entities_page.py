@@ -9,7 +9,8 @@ from flask import Response, redirect, request, url_for
 from sqlalchemy import select
 
 from server.core.accounts import permissions
-from server.core.entities import lists, records
+from server.core.entities import approval, lists, records
+from server.core.ground.errors import BadRequest
 from server.core.models import Form, Project, Submission, SubmissionVersion
 from server.web.context import db
 from server.web.ui.blueprint import bp
@@ -48,6 +49,29 @@ CATALOGUE.update(
             "An update was made from an older version (for example from two phones); check the history below first.",
         ),
         "ent.resolved": ("ยืนยันแล้ว ไม่มีความขัดแย้ง", "Marked resolved"),
+        "ent.only_conflicts": ("เฉพาะที่ขัดแย้ง ({n})", "Only conflicts ({n})"),
+        "ent.all": ("ทั้งหมด", "All"),
+        "ent.approval": ("การอนุมัติ", "Approval"),
+        "ent.approval_on": (
+            "สร้างรายการจากข้อมูลที่ส่งเมื่อผู้ตรวจอนุมัติแล้วเท่านั้น (การแก้ไขรายการเดิมมีผลทันที)",
+            "Entities are created only from approved submissions (updates apply at once)",
+        ),
+        "ent.approval_off": (
+            "สร้างรายการทันทีที่ประมวลผลข้อมูลที่ส่ง", "Entities are created as soon as submissions are processed"
+        ),
+        "ent.pending": (
+            "ข้อมูลที่ส่ง {n} รายการรอการอนุมัติเพื่อสร้างรายการ", "{n} submissions wait for approval to create entities"
+        ),
+        "ent.approval_enable": ("ต้องอนุมัติก่อนสร้างรายการ", "Require approval before creating entities"),
+        "ent.approval_disable": ("ไม่ต้องอนุมัติ", "Stop requiring approval"),
+        "ent.approval_convert": (
+            "ไม่ต้องอนุมัติ และสร้างรายการที่รออยู่ทันที", "Stop requiring approval and create the waiting entities now"
+        ),
+        "ent.approval_leave": (
+            "ไม่ต้องอนุมัติ และไม่สร้างรายการที่รออยู่", "Stop requiring approval, do not create the waiting ones"
+        ),
+        "ent.approval_saved": ("บันทึกการตั้งค่าแล้ว", "Setting saved"),
+        "ent.converted": ("สร้างรายการที่รออยู่แล้ว {n} รายการ", "{n} waiting entities created"),
     }
 )
 
@@ -78,6 +102,10 @@ def entity_list_page(project_id: int, name: str) -> Response:
     needle = request.args.get("q", "").strip().lower()
     everything = records.list_entities(db(), entity_list)
     found = [e for e in everything if _matches(e, needle)] if needle else everything
+    only_conflicts = request.args.get("conflict") == "1"
+    if only_conflicts:  # the entities a person still has to look at
+        found = [e for e in found if e.conflict is not None]
+    converted = request.args.get("converted", "")
     return render(
         "ui/entity_list.html",
         project=db().get(Project, project_id),
@@ -86,7 +114,31 @@ def entity_list_page(project_id: int, name: str) -> Response:
         entities=found[:SHOWN],
         total=len(found),
         q=request.args.get("q", ""),
+        only_conflicts=only_conflicts,
+        conflicts=sum(1 for e in everything if e.conflict is not None),
+        pending=approval.pending_count(db(), entity_list),
+        may_update=permissions.can(db(), current_user(), "dataset.update", project_id),
+        saved=request.args.get("saved") == "1",
+        converted=int(converted) if converted.isdigit() else 0,
     )
+
+
+@bp.post(f"{_LIST}/<name>/approval")
+def entity_list_approval(project_id: int, name: str) -> Response:
+    """Switch approvalRequired (as Central's PATCH …/datasets/NAME, convert included)."""
+    user = current_user()
+    permissions.require(db(), user, "dataset.update", project_id)
+    entity_list = lists.get_list(db(), project_id, name)
+    wanted = request.form.get("approval_required", "")
+    convert = request.form.get("convert", "")
+    if wanted not in ("0", "1") or convert not in ("", "true", "false"):
+        raise BadRequest("ค่าที่ส่งมาไม่ถูกต้อง / approval_required must be 0 or 1, convert true or false.")
+    made = approval.set_approval_required(
+        db(), entity_list, wanted == "1", convert=None if not convert else convert == "true", user_id=user.id
+    )
+    db().commit()
+    target = url_for("ui.entity_list_page", project_id=project_id, name=name, saved=1, converted=made or None)
+    return redirect(target, code=303)  # type: ignore[return-value]
 
 
 @bp.get(f"{_LIST}/<name>/<entity_uuid>")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+import openpyxl
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -46,6 +48,24 @@ FOLLOW_UP = """
 | | form_id | version |
 | | verify | 1 |
 """
+
+
+def registration_xlsx(path: Path) -> Path:
+    """tests.core.entities.support.REGISTRATION as the .xlsx a form designer uploads."""
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    for row in [("type", "name", "label", "save_to"), ("text", "first_name", "First name", "first_name"),
+                ("text", "village", "Village", "village")]:
+        survey.append(row)
+    entities = book.create_sheet("entities")
+    entities.append(("list_name", "label"))
+    entities.append(("beneficiaries", "concat(${first_name}, ' ', ${village})"))
+    settings = book.create_sheet("settings")
+    settings.append(("form_id", "version"))
+    settings.append(("reg", "1"))
+    book.save(path)
+    return path
 
 
 def publish_md(services: Services, source: str, name: str, project_id: int = 1) -> FormVersion:

@@ -188,3 +188,55 @@ def test_bad_blocks_are_recorded_not_fatal(client: FlaskClient, services: Servic
         assert [r.outcome for r in rows] == ["error", "error"]
         assert "not found" in rows[0].message and "UUID" in rows[1].message
         assert session.scalar(select(func.count()).select_from(EntityVersion)) == 0
+
+
+CENSUS = """
+| survey |
+| | type | name | label | save_to |
+| | text | house_no | House number | households#house_no |
+| | begin repeat | members | Members | |
+| | text | member_name | Name | people#member_name |
+| | end repeat | members | | |
+| entities |
+| | list_name | label | repeat |
+| | households | concat('บ้าน ', ${house_no}) | |
+| | people | ${member_name} | ${members} |
+| settings |
+| | form_id | version |
+| | census | 1 |
+"""
+
+
+def _census_xml(house: str, members: list[tuple[str, str]]) -> bytes:
+    repeats = "".join(
+        f'<members><member_name>{name}</member_name><meta><entity dataset="people" create="1" id="{eid}">'
+        f"<label>{name}</label></entity></meta></members>"
+        for eid, name in members
+    )
+    return (
+        '<data xmlns:jr="http://openrosa.org/javarosa" id="census" version="1">'
+        f"<house_no>{house[1]}</house_no>{repeats}"
+        f'<meta><entity dataset="households" create="1" id="{house[0]}"><label>บ้าน {house[1]}</label></entity>'
+        f"<instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>"
+    ).encode()
+
+
+def test_spec_2025_several_lists_and_a_list_in_a_repeat(
+    client: FlaskClient, services: Services, collector: User
+) -> None:
+    """pyxform's 2025.1.0 entities: one household at the top, one person per member in the repeat."""
+    version = publish_md(services, CENSUS, "census.md")
+    assert version.field_schema["entities"]["spec"] == "2025.1.0"
+    house = (str(uuid.uuid4()), "12/3")
+    people = [(str(uuid.uuid4()), "สมชาย"), (str(uuid.uuid4()), "สมหญิง")]
+    submit(client, collector.collect_token, _census_xml(house, people))
+    assert process(services)["processed"] == 1
+    assert entity_state(services, house[0])["data"] == {"house_no": "12/3"}
+    assert entity_state(services, house[0])["label"] == "บ้าน 12/3"
+    for eid, name in people:
+        assert entity_state(services, eid)["data"] == {"member_name": name}
+    with services.db.session() as session:
+        names = sorted(session.scalars(select(EntityList.name)))
+        assert names == ["households", "people"]
+        assert session.scalar(select(func.count()).select_from(EntityVersion)) == 3
+        assert sorted(session.scalars(select(EntitySubmission.outcome))) == ["created"] * 3

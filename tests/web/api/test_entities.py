@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from lxml import etree
@@ -17,6 +18,7 @@ from tests.core.entities.support import (
     follow_up_xml,
     process,
     publish_md,
+    registration_xlsx,
     registration_xml,
     submit,
 )
@@ -128,9 +130,20 @@ def test_conflicts_from_submissions_are_shown_and_resolved(
     entity = client.get(path, headers=admin_headers).get_json()
     assert entity["conflict"] == "hard"
     assert entity["currentVersion"]["conflictingProperties"] == ["village"]
+    # Central's conflict details on the versions, as the person resolving reads them.
+    relevant = client.get(f"{path}/versions?relevantToConflict=true", headers=admin_headers).get_json()
+    assert [(v["version"], v["conflict"], v["lastGoodVersion"], v["resolved"]) for v in relevant] == [
+        (1, None, False, False),
+        (2, None, True, False),
+        (3, "hard", False, False),
+    ]
+    assert relevant[2]["baseDiff"] == ["village"] and relevant[2]["serverDiff"] == ["village"]
     assert client.patch(f"{path}?resolve=true&baseVersion=2", headers=admin_headers).status_code == 409
     resolved = client.patch(f"{path}?resolve=true&baseVersion=3", headers=admin_headers)
     assert resolved.status_code == 200 and resolved.get_json()["conflict"] is None
+    after = client.get(f"{path}/versions", headers=admin_headers).get_json()
+    assert after[2]["resolved"] is True and after[2]["lastGoodVersion"] is True
+    assert client.get(f"{path}/versions?relevantToConflict=true", headers=admin_headers).get_json() == []
     assert client.patch(f"{path}?resolve=true&baseVersion=3", headers=admin_headers).status_code == 400
 
 
@@ -184,3 +197,57 @@ def test_a_csv_from_excel_makes_and_fills_a_list(client: FlaskClient, admin_head
         resp = client.post(f"{BASE}/recipients/entities.csv", data=bad, headers=admin_headers)
         assert resp.status_code == 400, bad
     assert len(client.get(f"{BASE}/recipients/entities", headers=admin_headers).get_json()) == 3
+
+
+def test_approval_required_through_the_api_as_central(
+    client: FlaskClient, services: Services, collector: User, admin_headers: dict[str, str]
+) -> None:
+    publish_md(services, REGISTRATION, "reg.md")
+    url = f"{BASE}/beneficiaries"
+    on = client.patch(url, json={"approvalRequired": True}, headers=admin_headers)
+    assert on.status_code == 200 and on.get_json()["approvalRequired"] is True
+    assert client.get(BASE, headers=admin_headers).get_json()[0]["approvalRequired"] is True
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    submit(client, collector.collect_token, registration_xml(first, "สมศรี", "บ้านนา", instance="uuid:a1"))
+    submit(client, collector.collect_token, registration_xml(second, "สมพร", "บ้านไร่", instance="uuid:a2"))
+    process(services)
+    assert client.get(f"{url}/entities", headers=admin_headers).get_json() == []
+    approved = client.patch(
+        "/v1/projects/1/forms/reg/submissions/uuid:a1", json={"reviewState": "approved"}, headers=admin_headers
+    )
+    assert approved.status_code == 200
+    (made,) = client.get(f"{url}/entities", headers=admin_headers).get_json()
+    assert made["uuid"] == first and made["currentVersion"]["label"] == "สมศรี บ้านนา"
+    assert made["currentVersion"]["source"]["type"] == "submission"
+
+    # Switching approval off while a create waits: Central's 400.29, then convert=true makes it.
+    refused = client.patch(url, json={"approvalRequired": False}, headers=admin_headers)
+    assert refused.status_code == 400 and refused.get_json()["code"] == 400.29
+    assert "1" in refused.get_json()["message"]
+    bad = client.patch(f"{url}?convert=maybe", json={"approvalRequired": False}, headers=admin_headers)
+    assert bad.status_code == 400
+    off = client.patch(f"{url}?convert=true", json={"approvalRequired": False}, headers=admin_headers)
+    assert off.status_code == 200 and off.get_json()["approvalRequired"] is False
+    assert off.get_json()["entities"] == 2
+    assert client.get(f"{url}/entities/{second}", headers=admin_headers).status_code == 200
+    # A new list can be made requiring approval (it was refused before).
+    made_list = client.post(BASE, json={"name": "elders", "approvalRequired": True}, headers=admin_headers)
+    assert made_list.status_code == 200 and made_list.get_json()["approvalRequired"] is True
+
+
+def test_publishing_a_draft_makes_its_entity_list(
+    client: FlaskClient, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    """Central's draft flow (pyodk's forms.create): the list exists once the draft is published."""
+    xlsx = registration_xlsx(tmp_path / "reg.xlsx").read_bytes()
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    draft = client.post(
+        "/v1/projects/1/forms?publish=false", data=xlsx, headers={**admin_headers, "Content-Type": kind}
+    )
+    assert draft.status_code == 200, draft.get_json()
+    assert client.get(f"{BASE}/beneficiaries", headers=admin_headers).status_code == 404
+    published = client.post("/v1/projects/1/forms/reg/draft/publish", headers=admin_headers)
+    assert published.status_code == 200, published.get_json()
+    got = client.get(f"{BASE}/beneficiaries", headers=admin_headers).get_json()
+    assert [p["name"] for p in got["properties"]] == ["first_name", "village"]
+    assert got["sourceForms"] == [{"xmlFormId": "reg", "name": "reg"}]

@@ -93,3 +93,38 @@ def test_an_uploaded_file_wins_over_the_list(client: FlaskClient, services: Serv
     listed = manifest(client, collector)
     assert listed["beneficiaries.csv"][0] == "md5:" + hashlib.md5(b"name,label\nx,fixed\n").hexdigest()
     assert download(client, listed["beneficiaries.csv"][1]) == [["name", "label"], ["x", "fixed"]]
+
+
+LOOKUP_ONLY = """
+| survey |
+| | type | name | label | calculation |
+| | csv-external | beneficiaries | | |
+| | text | person | Person id | |
+| | calculate | village_was | | instance('beneficiaries')/root/item[name=${person}]/village |
+| | note | shown | Last year: ${village_was} | |
+| settings |
+| | form_id | version |
+| | lookup | 1 |
+"""
+
+
+def test_a_form_that_only_looks_the_list_up_gets_it_too(
+    client: FlaskClient, services: Services, collector: User
+) -> None:
+    """A `csv-external` row and instance('beneficiaries') lookups, no select_one_from_file: the
+    manifest serves the list as beneficiaries.csv all the same."""
+    publish_md(services, REGISTRATION, "reg.md")
+    publish_md(services, LOOKUP_ONLY, "lookup.md")
+    person = str(uuid.uuid4())
+    submit(client, collector.collect_token, registration_xml(person, "ชูใจ", "บ้านดอน"))
+    process(services)
+    resp = client.get(key_url(collector, "/forms/lookup/manifest"))
+    assert resp.status_code == 200
+    files = {
+        f.findtext("m:filename", namespaces=MANIFEST_NS): f.findtext("m:downloadUrl", namespaces=MANIFEST_NS)
+        for f in etree.fromstring(resp.data).findall("m:mediaFile", MANIFEST_NS)
+    }
+    assert list(files) == ["beneficiaries.csv"]
+    rows = download(client, files["beneficiaries.csv"])
+    assert rows[0][:3] == ["name", "label", "__version"]
+    assert rows[1][:3] == [person, "ชูใจ บ้านดอน", "1"]

@@ -54,6 +54,9 @@ def test_a_manager_finds_an_entity_reads_its_history_and_resolves_its_conflict(
     assert "สมศักดิ์ ดอนแก้ว" in table and "มานี" not in table  # searched in the data, not only labels
     everyone = browser.get(f"{LISTS}/beneficiaries").get_data(as_text=True)
     assert "มานี บ้านใหม่" in everyone and "ขัดแย้ง" in everyone
+    assert "เฉพาะที่ขัดแย้ง (1)" in everyone
+    to_resolve = browser.get(f"{LISTS}/beneficiaries?conflict=1").get_data(as_text=True)
+    assert "มานี บ้านใหม่" in to_resolve and "สมศักดิ์" not in to_resolve
 
     page = browser.get(f"{LISTS}/beneficiaries/{mani}").get_data(as_text=True)
     assert page.count("<tr><td>") == 3  # versions 3, 2, 1
@@ -80,3 +83,44 @@ def test_a_supervisor_cannot_open_the_registries(
     assert browser.get(LISTS).status_code == 403
     assert browser.get(f"{LISTS}/beneficiaries/{mani}").status_code == 403
     assert post(browser, f"{LISTS}/beneficiaries/{mani}/resolve").status_code == 403
+
+
+def test_a_manager_requires_approval_then_switches_it_off_creating_the_waiting_entities(
+    client: FlaskClient, services: Services, collector: User, make_user, signed_in
+) -> None:
+    publish_md(services, REGISTRATION, "reg.md")
+    make_user("office", "manager")
+    browser = signed_in("office")
+    page = f"{LISTS}/beneficiaries"
+    assert "สร้างรายการทันที" in browser.get(page).get_data(as_text=True)
+    # A form without its CSRF token changes nothing.
+    assert browser.post(f"{page}/approval", data={"approval_required": "1"}).status_code == 403
+    assert "สร้างรายการทันที" in browser.get(page).get_data(as_text=True)
+    on = post(browser, f"{page}/approval", {"approval_required": "1"}, page=page)
+    assert on.status_code == 303
+    shown = browser.get(on.headers["Location"]).get_data(as_text=True)
+    assert "บันทึกการตั้งค่าแล้ว" in shown and "เมื่อผู้ตรวจอนุมัติแล้วเท่านั้น" in shown
+
+    person = str(uuid.uuid4())
+    submit(client, collector.collect_token, registration_xml(person, "สายใจ", "บ้านนา"))
+    process(services)
+    waiting = browser.get(page).get_data(as_text=True)
+    assert "ข้อมูลที่ส่ง 1 รายการรอการอนุมัติ" in waiting and "สายใจ" not in waiting
+    # Switching off without saying what to do with the waiting one is refused, clearly.
+    unclear = post(browser, f"{page}/approval", {"approval_required": "0"}, page=page)
+    assert unclear.status_code == 400 and "convert" in unclear.get_data(as_text=True)
+    off = post(browser, f"{page}/approval", {"approval_required": "0", "convert": "true"}, page=page)
+    assert off.status_code == 303
+    after = browser.get(off.headers["Location"]).get_data(as_text=True)
+    assert "สร้างรายการที่รออยู่แล้ว 1 รายการ" in after and "สายใจ บ้านนา" in after
+    assert entity_state(services, person)["version"] == 1
+
+
+def test_a_supervisor_cannot_change_the_approval_setting(
+    client: FlaskClient, services: Services, make_user, signed_in
+) -> None:
+    publish_md(services, REGISTRATION, "reg.md")
+    make_user("district", "supervisor")
+    browser = signed_in("district")
+    resp = post(browser, f"{LISTS}/beneficiaries/approval", {"approval_required": "1"})
+    assert resp.status_code == 403

@@ -7,7 +7,18 @@ adds up children by hand, and every "not meeting" count is bounded by its eligib
 from __future__ import annotations
 
 from tools.forms.defs import common
-from tools.forms.xlsform import Bilingual, FormDef, Row, begin_group, calc, choice_list, end_group, note, q
+from tools.forms.xlsform import (
+    Bilingual,
+    FormDef,
+    Row,
+    begin_group,
+    calc,
+    choice_list,
+    end_group,
+    note,
+    q,
+    save_to,
+)
 
 NOT_MORE_THAN_ELIGIBLE: Bilingual = (
     "จำนวนต้องไม่น้อยกว่า 1 และไม่เกินจำนวนคนที่เข้าเกณฑ์ในข้อนี้",
@@ -812,10 +823,22 @@ def build() -> FormDef:
     for row in survey:
         if row.get("name") in SENSITIVE_GROUPS:
             row["sensitive"] = "yes"
+    # The registry household_followup reads next year (server.core.entities).
+    saved = ("house_code", "house_no", "subdistrict", "village", "respondent_name", "n_members", "n_60p",
+             "n_disabled", "inc_total")  # fmt: skip
+    save_to(survey, saved)
     return FormDef(
         form_id="household_survey",
         title="แบบสำรวจข้อมูลความจำเป็นพื้นฐานครัวเรือน (จปฐ.)",
         instance_name="concat('จปฐ. ', ${house_code}, ' บ้านเลขที่ ', ${house_no})",
         survey=survey,
         choices=common.COMMON_CHOICES + CHOICES,
+        version="2026120201",
+        entities=[
+            {
+                "list_name": "households",
+                "label": "concat('บ้านเลขที่ ', ${house_no}, ' (', ${house_code}, ')')",
+                "create_if": "${consent} = 'yes'",
+            }
+        ],
     )

@@ -7,7 +7,7 @@ instance name carries the name and the allowance type.
 from __future__ import annotations
 
 from tools.forms.defs import common
-from tools.forms.xlsform import FormDef, Row, calc, choice_list, note, q
+from tools.forms.xlsform import FormDef, Row, calc, choice_list, note, q, save_to
 
 # Office-tunable rules, kept in one place at the top of the form.
 RULES: dict[str, str] = {
@@ -172,10 +172,20 @@ def build() -> FormDef:
             ],
         )
     )
+    # The registry welfare_verification reads and updates (server.core.entities).
+    save_to(survey, ("first_name", "last_name", "birth_date", "house_no", "subdistrict", "village", "phone"))
     return FormDef(
         form_id="welfare_registration",
         title="ขึ้นทะเบียนรับเบี้ยยังชีพ",
         instance_name="concat(${first_name}, ' ', ${last_name}, ' (', ${allowance_type}, ' ', ${fiscal_year_be}, ')')",
         survey=survey,
         choices=choices,
+        version="2026120201",
+        entities=[
+            {
+                "list_name": "beneficiaries",
+                "label": "concat(${first_name}, ' ', ${last_name}, ' บ้านเลขที่ ', ${house_no})",
+                "create_if": "${consent} = 'yes'",
+            }
+        ],
     )
