@@ -299,9 +299,9 @@ def list_page(
     conditions.extend(conditions_of_cursor(cursor))
     if term:
         sensitive = permissions.can(session, user, "submission.read_sensitive", form.project_id)
-        found = _newest_matches(session, form, conditions, term, sensitive, offset + limit + 1)
-        if found is not None:
-            conditions.append(Submission.id.in_(found))
+        matched = _newest_matches(session, form, conditions, term, sensitive, offset + limit + 1)
+        if matched is not None:
+            conditions.append(Submission.id.in_(matched))
         else:  # a rare term: the trigram index finds its few matches at once
             conditions = visible_conditions(session, user, form, filters, "submission.read")
             conditions.extend(conditions_of_cursor(cursor))
