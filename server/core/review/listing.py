@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -265,13 +265,32 @@ def matching_ids_query(
     return select(Submission.id).where(*visible_conditions(session, user, form, filters, verb))
 
 
-def count_submissions(session: Session, user: User | None, form: Form, filters: SubmissionFilter) -> int:
+def count_submissions(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter, *, at_most: int | None = None
+) -> int:
+    """How many submissions match. With `at_most`, a search may stop counting past it: any number
+    above `at_most` then means "more than at_most" (the web table shows "1,000+")."""
     from server.core.review import tally  # tally reads this module's SubmissionFilter
 
     counted = tally.conditions(session, user, form, filters)
     if counted is not None:
         return tally.count(session, counted)
     conditions = visible_conditions(session, user, form, filters)
+    term = (filters.search or "").strip()
+    if term and at_most is not None:
+        # Few candidates (an area, a village, a date window): read their text one by one, as a page
+        # does; many: let the trigram index find matches, but only up to at_most + 1 of them.
+        unsearched = replace(filters, search=None)
+        candidates_where = tally.conditions(session, user, form, unsearched)
+        if candidates_where is not None and tally.count(session, candidates_where) < SEARCH_WALK:
+            sensitive = permissions.can(session, user, "submission.read_sensitive", form.project_id)
+            found = _newest_matches(
+                session, form, visible_conditions(session, user, form, unsearched), term, sensitive, SEARCH_WALK
+            )
+            if found is not None:
+                return len(found)
+        capped = select(Submission.id).where(*conditions).limit(at_most + 1).subquery()
+        return int(session.scalar(select(func.count()).select_from(capped)) or 0)
     return int(session.scalar(select(func.count()).select_from(Submission).where(*conditions)) or 0)
 
 

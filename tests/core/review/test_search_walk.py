@@ -66,3 +66,25 @@ def test_walked_search_pages_equal_the_trigram_pages(
     assert [i for ids, _ in expected[1] for i in ids] == ["uuid:w04", "uuid:w01"]
     assert expected[2] == [([], False)]
     assert all(i[-2:] in {"00", "03", "06", "09", "12", "15", "18", "21"} for ids, _ in expected[3] for i in ids)
+
+
+@pytest.mark.parametrize("walk", [5, 1000])  # 5: more candidates than walked, the trigram count
+def test_a_search_total_is_exact_or_past_the_cap(
+    services: Services, world: World, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """The web table counts a search's matches up to a cap: exact below it (by the walk when the
+    area or filter leaves few candidates, else through the trigram index), above it past the cap."""
+    _seed(services, world)
+    monkeypatch.setattr(listing, "SEARCH_WALK", walk)
+    with services.db.session() as session:
+        form = session.get(Form, world.form.id)
+        assert form is not None
+        for who in (world.manager, world.district_supervisor):
+            user = session.get(User, who.id)
+            for term in ("ทองดี", "บุญมี", "ไม่มีใครชื่อนี้", "ใจ"):
+                filters = SubmissionFilter(search=term)
+                exact = listing.count_submissions(session, user, form, filters)
+                assert listing.count_submissions(session, user, form, filters, at_most=100) == exact
+                capped = listing.count_submissions(session, user, form, filters, at_most=2)
+                assert capped == exact if exact <= 2 else capped > 2
+        assert listing.count_submissions(session, user, form, SubmissionFilter(search="ทองดี")) == 4
