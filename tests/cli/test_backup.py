@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 
 from server.cli import main
 from server.core.ground.services import Services
-from server.core.models import Project
+from server.core.models import FlagTally, Project, SubmissionTally
 from tests.exports.test_cli import seed
 
 
@@ -56,14 +57,16 @@ def test_backup_and_restore_bring_back_every_blob_and_the_same_export(
     result = runner.invoke(main, ["export", "household_survey", "--output", str(restored)])
     assert result.exit_code == 0, result.output
     assert _export_csvs(restored) == _export_csvs(original)
-    # The dashboard's tally is not in the backup: the restored submissions refilled it.
-    assert "submission_tally" not in manifest["tables"]
+    # The tallies are not copied: the restored database's triggers rebuild the same counts.
     engine = create_engine(f"sqlite:///{fresh / 'restored.sqlite3'}")
-    with engine.connect() as conn:
-        tallied = conn.execute(text("SELECT coalesce(sum(n), 0) FROM submission_tally")).scalar()
-        live = conn.execute(text("SELECT count(*) FROM submission WHERE deleted_at IS NULL")).scalar()
-    engine.dispose()
-    assert tallied == live == 3
+    with services.db.session() as session, Session(engine) as back:
+        for model in (SubmissionTally, FlagTally):
+            rows = select(model).where(model.n > 0)
+            key = [tuple(getattr(r, c.name) for c in model.__table__.columns) for r in session.scalars(rows)]
+            assert sorted(key) == sorted(
+                tuple(getattr(r, c.name) for c in model.__table__.columns) for r in back.scalars(rows)
+            ), model.__tablename__
+        assert session.scalar(select(func.sum(SubmissionTally.n))) == 3  # the three seeded submissions
     # A second restore into the same, now full, database is refused instead of mixing two copies.
     again = runner.invoke(main, ["restore", str(dest)])
     assert again.exit_code != 0 and "not empty" in again.output

@@ -34,10 +34,10 @@ BLOB_COLUMNS = (
 # Columns that point "forward" in a cycle (form → its current version, submission → its current
 # version): restored as NULL first and filled in once every row exists.
 CYCLIC = {("form", "current_version_id"), ("submission", "current_version_id")}
-# Short-lived secrets (logins start afresh), the lookup cache's epoch counter, which every new
-# database gets from its migration and which only tells web processes to forget what they cached, and
-# the tallies that database triggers derive from `submission` (restoring the submissions refills them).
-SKIPPED_TABLES = {"digest_nonce", "api_session", "cache_epoch", "submission_tally"}
+# Short-lived secrets (logins start afresh) and the lookup cache's epoch counter, which every new
+# database gets from its migration and which only tells web processes to forget what they cached.
+# The tallies are derived: the triggers of the target database rebuild them from the restored rows.
+SKIPPED_TABLES = {"digest_nonce", "api_session", "cache_epoch", "submission_tally", "flag_tally"}
 
 
 def _encode(value: Any) -> Any:

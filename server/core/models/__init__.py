@@ -26,7 +26,7 @@ from server.core.models.forms import Form, FormMedia, FormVersion, Project
 from server.core.models.jobs import AuditEvent, Export
 from server.core.models.public_links import PublicLink, PublicLinkHit
 from server.core.models.reports import ReportResult
-from server.core.models.review import Comment, SubmissionSearch, SubmissionTally
+from server.core.models.review import Comment, FlagTally, SubmissionSearch, SubmissionTally
 from server.core.models.submissions import Attachment, Submission, SubmissionVersion
 from server.core.models.webhooks import Webhook, WebhookDelivery
 
@@ -48,6 +48,7 @@ __all__ = [
     "EntityVersion",
     "Export",
     "FieldKey",
+    "FlagTally",
     "Form",
     "FormAssignment",
     "FormMedia",

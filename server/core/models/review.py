@@ -77,3 +77,23 @@ class SubmissionTally(Base):
     village_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     review_state: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FlagTally(Base):
+    """Live submissions whose current version carries at least one quality flag of a kind, counted
+    per submission_tally's key and the flag's code: the dashboard's flags by kind. Kept by database
+    triggers on `submission` and `quality_flag` (migration 0013_flags), so processing, reprocessing,
+    an edit's new version, review changes and deletion keep it right; unknowns as in SubmissionTally."""
+
+    __tablename__ = "flag_tally"
+
+    form_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    submitter_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    subdistrict_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    review_state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

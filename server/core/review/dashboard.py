@@ -16,7 +16,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from server.core.accounts import permissions
 from server.core.ground.errors import BadRequest
-from server.core.models import Form, QualityFlag, Submission, SubmissionTally, User, utcnow
+from server.core.models import FlagTally, Form, QualityFlag, Submission, SubmissionTally, User, utcnow
 from server.core.review import tally
 from server.core.review.listing import SubmissionFilter, visible_conditions
 from server.core.review.states import shown_state
@@ -269,7 +269,15 @@ def per_village(
 def flags_by_kind(
     session: Session, user: User | None, form: Form, filters: SubmissionFilter | None = None
 ) -> list[FlagCount]:
-    """Per quality flag kind, how many submissions (current versions) carry it; most first."""
+    """Per quality flag kind, how many submissions (current versions) carry it; most first. Read from
+    flag_tally when the filter allows it (as the other counts read submission_tally)."""
+    counted = tally.conditions(session, user, form, filters or SubmissionFilter(), T=FlagTally)
+    if counted is not None:
+        total = func.sum(FlagTally.n)
+        tallied = session.execute(
+            select(FlagTally.code, total).where(*counted).group_by(FlagTally.code).having(total > 0)
+        ).all()
+        return sorted((FlagCount(code, int(n)) for code, n in tallied), key=lambda f: (-f.count, f.code))
     conds = _scope(session, user, form, filters)
     rows = session.execute(
         select(QualityFlag.code, func.count(func.distinct(QualityFlag.submission_version_id)))

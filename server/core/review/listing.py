@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -176,10 +176,20 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+def search_match(term: str, *, search_sensitive: bool = False) -> ColumnElement[bool]:
+    """The condition on SubmissionSearch of a search term (lower-cased substring of the answers)."""
+    pattern = _like(term)
+    text_match: ColumnElement[bool] = SubmissionSearch.body.like(pattern, escape="\\")
+    if search_sensitive:
+        text_match = or_(text_match, SubmissionSearch.sensitive_body.like(pattern, escape="\\"))
+    return text_match
+
+
 def filter_conditions(
-    form: Form, filters: SubmissionFilter, *, search_sensitive: bool = False
+    form: Form, filters: SubmissionFilter, *, search_sensitive: bool = False, search: bool = True
 ) -> list[ColumnElement[bool]]:
-    """SQL conditions on Submission for a filter (without the form, deletion and area conditions)."""
+    """SQL conditions on Submission for a filter (without the form, deletion and area conditions);
+    with search=False, without the search term's condition."""
     conditions: list[ColumnElement[bool]] = []
     if filters.since is not None:
         conditions.append(Submission.created_at >= filters.since)
@@ -211,11 +221,8 @@ def filter_conditions(
             )
         )
     term = (filters.search or "").strip()
-    if term:
-        pattern = _like(term)
-        text_match: ColumnElement[bool] = SubmissionSearch.body.like(pattern, escape="\\")
-        if search_sensitive:
-            text_match = or_(text_match, SubmissionSearch.sensitive_body.like(pattern, escape="\\"))
+    if term and search:
+        text_match = search_match(term, search_sensitive=search_sensitive)
         conditions.append(
             Submission.id.in_(
                 select(SubmissionSearch.submission_id).where(SubmissionSearch.form_id == form.id, text_match)
@@ -225,7 +232,13 @@ def filter_conditions(
 
 
 def visible_conditions(
-    session: Session, user: User | None, form: Form, filters: SubmissionFilter, verb: str = "submission.read"
+    session: Session,
+    user: User | None,
+    form: Form,
+    filters: SubmissionFilter,
+    verb: str = "submission.read",
+    *,
+    search: bool = True,
 ) -> list[ColumnElement[bool]]:
     """SQL conditions on Submission: this form, not deleted, in the user's area for `verb` (Forbidden
     without the verb), matching the filter (search reaches sensitive text only for those who may
@@ -236,7 +249,7 @@ def visible_conditions(
         Submission.form_id == form.id,
         Submission.deleted_at.is_not(None) if filters.deleted else Submission.deleted_at.is_(None),
         scope,
-        *filter_conditions(form, filters, search_sensitive=sensitive),
+        *filter_conditions(form, filters, search_sensitive=sensitive, search=search),
     ]
 
 
@@ -252,13 +265,32 @@ def matching_ids_query(
     return select(Submission.id).where(*visible_conditions(session, user, form, filters, verb))
 
 
-def count_submissions(session: Session, user: User | None, form: Form, filters: SubmissionFilter) -> int:
+def count_submissions(
+    session: Session, user: User | None, form: Form, filters: SubmissionFilter, *, at_most: int | None = None
+) -> int:
+    """How many submissions match. With `at_most`, a search may stop counting past it: any number
+    above `at_most` then means "more than at_most" (the web table shows "1,000+")."""
     from server.core.review import tally  # tally reads this module's SubmissionFilter
 
     counted = tally.conditions(session, user, form, filters)
     if counted is not None:
         return tally.count(session, counted)
     conditions = visible_conditions(session, user, form, filters)
+    term = (filters.search or "").strip()
+    if term and at_most is not None:
+        # Few candidates (an area, a village, a date window): read their text one by one, as a page
+        # does; many: let the trigram index find matches, but only up to at_most + 1 of them.
+        unsearched = replace(filters, search=None)
+        candidates_where = tally.conditions(session, user, form, unsearched)
+        if candidates_where is not None and tally.count(session, candidates_where) < SEARCH_WALK:
+            sensitive = permissions.can(session, user, "submission.read_sensitive", form.project_id)
+            found = _newest_matches(
+                session, form, visible_conditions(session, user, form, unsearched), term, sensitive, SEARCH_WALK
+            )
+            if found is not None:
+                return len(found)
+        capped = select(Submission.id).where(*conditions).limit(at_most + 1).subquery()
+        return int(session.scalar(select(func.count()).select_from(capped)) or 0)
     return int(session.scalar(select(func.count()).select_from(Submission).where(*conditions)) or 0)
 
 
@@ -281,15 +313,17 @@ def list_page(
     if limit < 1 or limit > MAX_LIMIT:
         raise BadRequest(f"limit ต้องอยู่ระหว่าง 1 ถึง {MAX_LIMIT} / limit must be 1..{MAX_LIMIT}.", field="limit")
     filters = filters or SubmissionFilter()
-    conditions = visible_conditions(session, user, form, filters, "submission.read")
-    if cursor:
-        moment, last_id = decode_cursor(cursor)
-        conditions.append(Submission.created_at <= moment)
-        conditions.append(
-            or_(
-                Submission.created_at < moment, and_(Submission.created_at == moment, Submission.id < last_id)
-            )
-        )
+    term = (filters.search or "").strip()
+    conditions = visible_conditions(session, user, form, filters, "submission.read", search=not term)
+    conditions.extend(conditions_of_cursor(cursor))
+    if term:
+        sensitive = permissions.can(session, user, "submission.read_sensitive", form.project_id)
+        matched = _newest_matches(session, form, conditions, term, sensitive, offset + limit + 1)
+        if matched is not None:
+            conditions.append(Submission.id.in_(matched))
+        else:  # a rare term: the trigram index finds its few matches at once
+            conditions = visible_conditions(session, user, form, filters, "submission.read")
+            conditions.extend(conditions_of_cursor(cursor))
     query = (
         select(Submission, SubmissionVersion, FormVersion.version, User.display_name)
         .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
@@ -311,6 +345,52 @@ def list_page(
         last = rows[-1].submission
         next_cursor = encode_cursor(last.created_at, last.id)
     return SubmissionPage(rows=rows, next_cursor=next_cursor)
+
+
+def conditions_of_cursor(cursor: str | None) -> list[ColumnElement[bool]]:
+    if not cursor:
+        return []
+    moment, last_id = decode_cursor(cursor)
+    return [
+        Submission.created_at <= moment,
+        or_(Submission.created_at < moment, and_(Submission.created_at == moment, Submission.id < last_id)),
+    ]
+
+
+# A search first walks this many of the newest candidate submissions (the ordering index, newest
+# first) and reads their search text one by one: a common term fills a page from them at once. Only
+# when fewer than a page matched among them is the trigram index asked (fast for a rare term).
+SEARCH_WALK = 10_000
+
+
+def _newest_matches(
+    session: Session, form: Form, conditions: list[ColumnElement[bool]], term: str, sensitive: bool, need: int
+) -> list[int] | None:
+    """The ids of the newest `need` submissions matching `conditions` and the search term, found
+    among the SEARCH_WALK newest candidates; None when they held fewer and there are more."""
+    walk = (
+        select(Submission.id, Submission.created_at)
+        .where(*conditions, Submission.current_version_id.is_not(None))  # as the page's join
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(SEARCH_WALK)
+        .subquery()
+    )
+    # A correlated scalar test (not a join): PostgreSQL then looks each candidate's text up by key
+    # instead of matching every submission's text through the trigram index first.
+    hit = (
+        select(search_match(term, search_sensitive=sensitive))
+        .where(SubmissionSearch.submission_id == walk.c.id, SubmissionSearch.form_id == form.id)
+        .scalar_subquery()
+    )
+    found = list(
+        session.scalars(
+            select(walk.c.id).where(hit.is_(True)).order_by(walk.c.created_at.desc(), walk.c.id.desc()).limit(need)
+        )
+    )
+    if len(found) >= need:
+        return found
+    walked = int(session.scalar(select(func.count()).select_from(walk)) or 0)
+    return found if walked < SEARCH_WALK else None
 
 
 def _attach_values(session: Session, user: User | None, form: Form, rows: list[SubmissionRow]) -> None:

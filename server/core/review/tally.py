@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.core.accounts import permissions
-from server.core.models import Form, SubmissionTally, User
+from server.core.models import FlagTally, Form, SubmissionTally, User
 
 if TYPE_CHECKING:
     from server.core.review.listing import SubmissionFilter
@@ -29,7 +29,10 @@ def thai_day(moment: datetime) -> date | None:
     return local.date() if local.time() == time(0) else None
 
 
-def area_condition(area: permissions.Area) -> ColumnElement[bool]:
+Table = type[SubmissionTally] | type[FlagTally]  # the same key columns; flag_tally adds the code
+
+
+def area_condition(area: permissions.Area, T: Table = SubmissionTally) -> ColumnElement[bool]:
     if area.codes is None:
         return true()
     columns = {2: T.province_code, 4: T.district_code, 6: T.subdistrict_code}
@@ -38,13 +41,19 @@ def area_condition(area: permissions.Area) -> ColumnElement[bool]:
 
 
 def conditions(
-    session: Session, user: User | None, form: Form, filters: SubmissionFilter, verb: str = "submission.read"
+    session: Session,
+    user: User | None,
+    form: Form,
+    filters: SubmissionFilter,
+    verb: str = "submission.read",
+    T: Table = SubmissionTally,
 ) -> list[ColumnElement[bool]] | None:
-    """SQL conditions on SubmissionTally equivalent to listing.visible_conditions, or None when the
-    filter needs the submissions themselves. Raises Forbidden without the verb, as listing does."""
+    """SQL conditions on SubmissionTally (or FlagTally, same key) equivalent to
+    listing.visible_conditions, or None when the filter needs the submissions themselves. Raises
+    Forbidden without the verb, as listing does."""
     permissions.require(session, user, verb, form.project_id)
-    scope = area_condition(permissions.area_for(session, user, verb, form.project_id))
-    if (filters.search and filters.search.strip()) or filters.flag_code:
+    scope = area_condition(permissions.area_for(session, user, verb, form.project_id), T)
+    if (filters.search and filters.search.strip()) or filters.flag_code or filters.deleted:
         return None
     if filters.submitter_id is not None and filters.submitter_id < 1:
         return None

@@ -88,7 +88,7 @@ def submissions_table(project_id: int, xml_form_id: str) -> Response:
         columns=[(c["path"], answers.label_of(c, key)) for c in shown],
         every_column=[(c["path"], answers.label_of(c, key), c in shown) for c in every],
         rows=rows,
-        total=listing.count_submissions(db(), user, form, filters),
+        total=_total(user, form, filters),
         next_url=url_for("ui.submissions_table", project_id=project_id, xml_form_id=xml_form_id, **next_args)
         if page.next_cursor else None,
         first_page=not request.args.get("cursor"),
@@ -105,6 +105,14 @@ def submissions_table(project_id: int, xml_form_id: str) -> Response:
         notice=request.args.get("done"),
         state_label=state_label,
     )
+
+
+SEARCH_COUNT_UP_TO = 1_000  # a search's total is counted up to this, then shown as "1,000+"
+
+
+def _total(user: User, form: Form, filters: listing.SubmissionFilter) -> str:
+    n = listing.count_submissions(db(), user, form, filters, at_most=SEARCH_COUNT_UP_TO)
+    return f"{SEARCH_COUNT_UP_TO:,}+" if n > SEARCH_COUNT_UP_TO else str(n)
 
 
 def state_label(state: str) -> str:

@@ -7,11 +7,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.core.ground.services import Services
-from server.core.models import Form, Submission, SubmissionTally, User
+from server.core.models import FlagTally, Form, QualityFlag, Submission, SubmissionTally, User
 from server.core.review import dashboard, listing, states
 from server.core.review.listing import SubmissionFilter
 from server.core.submissions.processing import reprocess_all
@@ -40,6 +40,14 @@ def _direct(session: Session, user: User, form: Form, filters: SubmissionFilter)
             Submission.subdistrict_code,
         ).where(*listing.visible_conditions(session, user, form, filters))
     ).all()
+    flagged = session.execute(
+        select(QualityFlag.code, Submission.id)
+        .join(Submission, Submission.current_version_id == QualityFlag.submission_version_id)
+        .where(*listing.visible_conditions(session, user, form, filters))
+    ).all()
+    kinds: dict[str, set[int]] = {}
+    for code, sid in flagged:
+        kinds.setdefault(code, set()).add(sid)
     per_surveyor: dict[int | None, Counter[str]] = {}
     for _at, who, _village, state, _sub in rows:
         per_surveyor.setdefault(who, Counter())[state or "received"] += 1
@@ -51,6 +59,7 @@ def _direct(session: Session, user: User, form: Form, filters: SubmissionFilter)
             who: (sum(c.values()), c["approved"], c["hasIssues"], c["needsCorrection"])
             for who, c in per_surveyor.items()
         },
+        "flags": sorted(((code, len(ids)) for code, ids in kinds.items()), key=lambda f: (-f[1], f[0])),
     }
 
 
@@ -70,6 +79,7 @@ def _shown(session: Session, user: User, form: Form, filters: SubmissionFilter) 
             s.submitter_id: (s.count, s.approved, s.has_issues, s.needs_correction)
             for s in dashboard.per_surveyor(session, user, form, filters)
         },
+        "flags": [(f.code, f.count) for f in dashboard.flags_by_kind(session, user, form, filters)],
     }
 
 
@@ -92,6 +102,12 @@ def _check(services: Services, world: World) -> None:
             select(func.count()).select_from(Submission).where(Submission.deleted_at.is_(None))
         )
         assert session.scalar(select(func.sum(SubmissionTally.n))) == live
+        assert (session.scalar(select(func.min(FlagTally.n))) or 0) >= 0
+        pairs = select(Submission.id, QualityFlag.code).distinct().select_from(QualityFlag).join(
+            Submission, Submission.current_version_id == QualityFlag.submission_version_id
+        ).where(Submission.deleted_at.is_(None))
+        flagged = session.scalar(select(func.count()).select_from(pairs.subquery()))
+        assert (session.scalar(select(func.sum(FlagTally.n))) or 0) == flagged
 
 
 def test_tallied_counts_equal_a_direct_count_through_every_change(services: Services, world: World) -> None:
@@ -132,6 +148,59 @@ def test_tallied_counts_equal_a_direct_count_through_every_change(services: Serv
         session.execute(update(Submission).where(Submission.instance_id == "uuid:b").values(deleted_at=None))
         session.execute(update(Submission).where(Submission.instance_id == "uuid:e").values(deleted_at=T0))
         session.commit()
+    _check(services, world)
+
+
+def test_flag_counts_follow_flags_appearing_and_going(services: Services, world: World) -> None:
+    """flags by kind (read from flag_tally) against a direct count when a version carries the same
+    kind twice, when an edit from the field removes or brings a flag, when flags are reprocessed or
+    deleted, and when a flagged submission is deleted and restored."""
+    _seed(services, world)
+    _check(services, world)
+    twice = (("สมชาย", "1101700207031"), ("สมหญิง", "1101700207032"))  # two bad citizen IDs, one kind
+    submit(services, world.project.id, world.collector, household_xml("uuid:t", place=DUSIT, members=twice))
+    _check(services, world)
+    # "b" (flagged) corrected with good IDs; "a" (clean) edited to carry a bad one.
+    submit(services, world.project.id, world.collector, household_xml("uuid:b2", deprecated_id="uuid:b"))
+    bad = (("สมชาย", "1101700207031"),)
+    submit(
+        services, world.project.id, world.collector,
+        household_xml("uuid:a2", place=CHATURAT, members=bad, deprecated_id="uuid:a"),
+    )  # fmt: skip
+    _check(services, world)
+    with services.db.session() as session:
+        manager, form = session.get(User, world.manager.id), session.get(Form, world.form.id)
+        assert form is not None
+        assert dashboard.flags_by_kind(session, manager, form) == [
+            dashboard.FlagCount("thai_citizen_id_invalid", 3)  # a2, d, t (t once for its two flags)
+        ]
+    reprocess_all(services.db.sessions, services.blobs, form_id=world.form.id)
+    _check(services, world)
+    with services.db.session() as session:  # one of t's two flags goes, then the other
+        first = session.scalar(select(func.min(QualityFlag.id)).join(
+            Submission, Submission.current_version_id == QualityFlag.submission_version_id
+        ).where(Submission.instance_id == "uuid:t"))
+        session.execute(delete(QualityFlag).where(QualityFlag.id == first))
+        session.commit()
+    _check(services, world)
+    with services.db.session() as session:
+        t = session.scalar(select(Submission).where(Submission.instance_id == "uuid:t"))
+        assert t is not None
+        session.execute(delete(QualityFlag).where(QualityFlag.submission_version_id == t.current_version_id))
+        session.commit()
+    _check(services, world)
+    with services.db.session() as session:
+        session.execute(update(Submission).where(Submission.instance_id == "uuid:d").values(deleted_at=T0))
+        session.commit()
+    _check(services, world)
+    with services.db.session() as session:
+        form, sup = session.get(Form, world.form.id), session.get(User, world.supervisor.id)
+        assert form is not None
+        session.execute(update(Submission).where(Submission.instance_id == "uuid:d").values(deleted_at=None))
+        states.set_review_state(session, sup, form, "uuid:a", "rejected", "ซ้ำ")  # a2 is a's version
+        session.commit()
+    _check(services, world)
+    reprocess_all(services.db.sessions, services.blobs, form_id=world.form.id)  # t's flags back
     _check(services, world)
 
 
