@@ -91,6 +91,7 @@ class Feed:
     token: dict[str, Any] = field(default_factory=dict)
     instance_id: str | None = None  # Submissions('…'): one submission
     parent_id: str | None = None  # …/members('…')/visits: only the rows under that one
+    builder: entities.Builder | None = None  # the compiled row builder, made at the first row
 
     def next_link(self, token: Mapping[str, Any]) -> str:
         base, _, query = self.next_base.partition("?")
@@ -107,8 +108,8 @@ class Feed:
         for batch, token in self._batches():
             if token is not None:
                 next_token = token
-            if batch:
-                yield (b"" if first else b",") + b",".join(orjson.dumps(e) for e in batch)
+            if batch:  # the page's list serialised at once, its brackets dropped: the same bytes
+                yield (b"" if first else b",") + orjson.dumps(batch)[1:-1]
                 first = False
         tail = b"]"
         if next_token is not None:
@@ -116,10 +117,12 @@ class Feed:
         yield tail + b"}"
 
     def _entities(self, sub: entities.SubmissionData) -> list[dict[str, Any]]:
+        if self.builder is None:
+            self.builder = entities.Builder(self.options)
         if self.table.repeat_path is None:
-            found = [entities.submission_entity(self.model, sub, self.options)]
+            found = [entities.submission_entity(self.model, sub, self.options, self.builder)]
         else:
-            found = entities.repeat_entities(self.model, self.table, sub, self.options)
+            found = entities.repeat_entities(self.model, self.table, sub, self.options, self.builder)
             if self.parent_id is not None:
                 found = [e for e in found if e.get(self.table.parent_key or "") == self.parent_id]
         return [entities.project(e, self.selection) for e in found]

@@ -48,7 +48,13 @@ def _after(keys: list[tuple[Any, bool]], values: tuple[Any, ...], inclusive: boo
         alternatives.append(and_(*same, column < values[i] if desc else column > values[i]))
     if inclusive:
         alternatives.append(and_(*[column == values[j] for j, (column, _) in enumerate(keys)]))
-    return or_(*alternatives)
+    after = or_(*alternatives)
+    first, desc = keys[0]
+    if values[0] is not None:
+        # Implied by the alternatives, but a bound the index can start from: without it every page
+        # walks (and filters out) all the rows of the pages before it.
+        after = and_(first <= values[0] if desc else first >= values[0], after)
+    return after
 
 
 def sort_values(session: Any, query: Query, instance_id: str) -> tuple[Any, ...] | None:
