@@ -12,6 +12,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from server.core.forms.masking import MASK
 from server.core.odata.errors import ODataPropertyNotFound
 from server.core.odata.model import SUBMISSIONS, SYSTEM_FIELDS, FormModel, Node, Table, odata_name
@@ -59,8 +61,15 @@ class SubmissionData:
     device_id: str | None
     edits: int
     form_version: str | None
-    values: dict[str, Any]
+    raw_values: str | None  # the answers' JSON text, decoded when the entity is built (`values`)
     repeats: list[RepeatRowData] = field(default_factory=list)  # only when they are asked for
+
+    @property
+    def values(self) -> dict[str, Any]:
+        # Decoded on use, not for the whole page ahead: a page of decoded answers would outlive
+        # many garbage collections, each walking all of it.
+        found: dict[str, Any] = orjson.loads(self.raw_values) if self.raw_values else {}
+        return found
 
 
 def _number(value: Any, whole: bool) -> Any:
@@ -248,7 +257,7 @@ def _decimal(value: Any) -> Any:
 
 
 def _choices(value: Any) -> Any:
-    return " ".join(str(v) for v in value) if isinstance(value, list) else value
+    return " ".join(map(str, value)) if isinstance(value, list) else value
 
 
 def _value_source(node: Node, options: Options, get: str) -> str:

@@ -108,8 +108,8 @@ class Feed:
         for batch, token in self._batches():
             if token is not None:
                 next_token = token
-            if batch:  # the page's list serialised at once, its brackets dropped: the same bytes
-                yield (b"" if first else b",") + orjson.dumps(batch)[1:-1]
+            if batch:
+                yield (b"" if first else b",") + b",".join(batch)
                 first = False
         tail = b"]"
         if next_token is not None:
@@ -138,8 +138,9 @@ class Feed:
             if inside is None or p == inside or p.startswith(inside + "/") or inside.startswith(p + "/")
         )
 
-    def _batches(self) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
-        """Lists of entities to send, and (once, at the end) the token of the next page if any."""
+    def _batches(self) -> Iterator[tuple[list[bytes], dict[str, Any] | None]]:
+        """Lists of entities to send (each serialised as soon as it is built, so that only bytes
+        outlive it), and (once, at the end) the token of the next page if any."""
         main = self.table.repeat_path is None
         after = None
         if "instanceId" in self.token:
@@ -165,7 +166,7 @@ class Feed:
         resume_row = self.token.get("repeatId")
         last: tuple[entities.SubmissionData, dict[str, Any]] | None = None
         for page in pages:
-            out: list[dict[str, Any]] = []
+            out: list[bytes] = []
             for sub in page:
                 for entity in self._entities(sub):
                     if resume_row is not None and sub.instance_id == resume_in:
@@ -178,7 +179,7 @@ class Feed:
                     if self.top is not None and sent >= self.top:
                         yield out, (_token(self.table, *last) if last is not None else None)
                         return
-                    out.append(entity)
+                    out.append(orjson.dumps(entity))
                     last = (sub, entity)
                     sent += 1
                 if sub.instance_id == resume_in:

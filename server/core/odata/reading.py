@@ -131,7 +131,7 @@ def submission_pages(
                     review_state=r[5], submitter_id=r[6], submitter_name=r[7],
                     attachments_present=present, attachments_expected=expected, device_id=r[9],
                     edits=edits.get(r[0], 0), form_version=r[10],
-                    values=orjson.loads(r[11]) if r[11] else {}, repeats=repeats.get(r[8], []),
+                    raw_values=r[11], repeats=repeats.get(r[8], []),
                 )
             )
         yield page
