@@ -305,7 +305,7 @@ def _compiled(nodes_source: str) -> Callable[..., dict[str, Any]]:
         "repeat_entity": repeat_entity,
     }
     code = f"def fill(ctx, values, key, trail):\n    _get = values.get\n    return {nodes_source}\n"
-    exec(compile(code, "<odata fill>", "exec"), namespace)  # noqa: S102 - source made above from repr() literals
+    exec(compile(code, "<odata fill>", "exec"), namespace)
     fill: Callable[..., dict[str, Any]] = namespace["fill"]
     return fill
 
