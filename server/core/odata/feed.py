@@ -92,6 +92,7 @@ class Feed:
     instance_id: str | None = None  # Submissions('…'): one submission
     parent_id: str | None = None  # …/members('…')/visits: only the rows under that one
     builder: entities.Builder | None = None  # the compiled row builder, made at the first row
+    prefetch: bool = False  # read the next page in a thread meanwhile (PostgreSQL)
 
     def next_link(self, token: Mapping[str, Any]) -> str:
         base, _, query = self.next_base.partition("?")
@@ -158,6 +159,7 @@ class Feed:
             offset=skip if main else 0,
             limit=want if main else None,
             repeat_paths=self._repeat_paths(),
+            prefetch=self.prefetch,
         )
         sent = 0
         to_skip = 0 if main else skip
@@ -254,6 +256,7 @@ def open_feed(
         token=token,
         instance_id=instance_id,
         parent_id=parent_id,
+        prefetch=dialect == "postgresql",
     )
     if instance_id is not None and reading.count_submissions(sessions, query) == 0:
         raise NotFound(f"ไม่พบข้อมูลที่ส่ง {instance_id} / Could not find the resource you were looking for.")
