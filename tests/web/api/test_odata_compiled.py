@@ -2,10 +2,12 @@
 what the reference walk (`entities._fill`) gives: on the shipped household form (129 answers), the
 kitchen-sink form and the test household form (nested repeats), for every table, with and without
 $expand, $wkt and masking, over real submissions and over answers of every odd type; and the
-streamed body must be those bytes, as the old per-row serialisation joined them."""
+streamed body must be those bytes, as the old per-row serialisation joined them. Pages read ahead in
+a thread are the same pages, and the thread ends when the client goes."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,3 +182,24 @@ def test_the_streamed_body_is_the_reference_rows_joined(
         head += b',"@odata.count":' + str(page["@odata.count"]).encode()
     tail = b"]" + (b',"@odata.nextLink":' + orjson.dumps(page["@odata.nextLink"]) if "@odata.nextLink" in page else b"")
     assert body == head + b',"value":[' + b",".join(orjson.dumps(e) for e in expected) + tail + b"}"
+
+
+def test_pages_read_ahead_in_a_thread_are_the_same_pages_and_stop_when_the_client_goes(
+    services: Services, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(services, project, 7)
+    monkeypatch.setattr(reading, "PAGE", 2)
+    with services.db.session() as session:
+        form_id = session.query(Form).filter_by(xml_form_id="household_survey").one().id
+    query = reading.Query(form_id, None)
+
+    def pages(prefetch: bool, **kw: Any) -> list[list[str]]:
+        return [[s.instance_id for s in p] for p in reading.submission_pages(
+            services.db.session, query, prefetch=prefetch, **kw)]
+
+    assert pages(True) == pages(False) == [["uuid:6", "uuid:5"], ["uuid:4", "uuid:3"], ["uuid:2", "uuid:1"], ["uuid:0"]]
+    assert pages(True, offset=1, limit=4) == pages(False, offset=1, limit=4) == [["uuid:5", "uuid:4"], ["uuid:3", "uuid:2"]]
+    stream = reading.submission_pages(services.db.session, query, prefetch=True)
+    assert [s.instance_id for s in next(stream)] == ["uuid:6", "uuid:5"]
+    stream.close()  # the client went away: the page being read ahead is waited for, the thread ends
+    assert not [t for t in threading.enumerate() if t.name.startswith("odata-page")]
