@@ -91,6 +91,8 @@ class Feed:
     token: dict[str, Any] = field(default_factory=dict)
     instance_id: str | None = None  # Submissions('…'): one submission
     parent_id: str | None = None  # …/members('…')/visits: only the rows under that one
+    builder: entities.Builder | None = None  # the compiled row builder, made at the first row
+    prefetch: bool = False  # read the next page in a thread meanwhile (PostgreSQL)
 
     def next_link(self, token: Mapping[str, Any]) -> str:
         base, _, query = self.next_base.partition("?")
@@ -108,7 +110,7 @@ class Feed:
             if token is not None:
                 next_token = token
             if batch:
-                yield (b"" if first else b",") + b",".join(orjson.dumps(e) for e in batch)
+                yield (b"" if first else b",") + b",".join(batch)
                 first = False
         tail = b"]"
         if next_token is not None:
@@ -116,10 +118,12 @@ class Feed:
         yield tail + b"}"
 
     def _entities(self, sub: entities.SubmissionData) -> list[dict[str, Any]]:
+        if self.builder is None:
+            self.builder = entities.Builder(self.options)
         if self.table.repeat_path is None:
-            found = [entities.submission_entity(self.model, sub, self.options)]
+            found = [entities.submission_entity(self.model, sub, self.options, self.builder)]
         else:
-            found = entities.repeat_entities(self.model, self.table, sub, self.options)
+            found = entities.repeat_entities(self.model, self.table, sub, self.options, self.builder)
             if self.parent_id is not None:
                 found = [e for e in found if e.get(self.table.parent_key or "") == self.parent_id]
         return [entities.project(e, self.selection) for e in found]
@@ -135,8 +139,9 @@ class Feed:
             if inside is None or p == inside or p.startswith(inside + "/") or inside.startswith(p + "/")
         )
 
-    def _batches(self) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
-        """Lists of entities to send, and (once, at the end) the token of the next page if any."""
+    def _batches(self) -> Iterator[tuple[list[bytes], dict[str, Any] | None]]:
+        """Lists of entities to send (each serialised as soon as it is built, so that only bytes
+        outlive it), and (once, at the end) the token of the next page if any."""
         main = self.table.repeat_path is None
         after = None
         if "instanceId" in self.token:
@@ -154,6 +159,7 @@ class Feed:
             offset=skip if main else 0,
             limit=want if main else None,
             repeat_paths=self._repeat_paths(),
+            prefetch=self.prefetch,
         )
         sent = 0
         to_skip = 0 if main else skip
@@ -162,7 +168,7 @@ class Feed:
         resume_row = self.token.get("repeatId")
         last: tuple[entities.SubmissionData, dict[str, Any]] | None = None
         for page in pages:
-            out: list[dict[str, Any]] = []
+            out: list[bytes] = []
             for sub in page:
                 for entity in self._entities(sub):
                     if resume_row is not None and sub.instance_id == resume_in:
@@ -175,7 +181,7 @@ class Feed:
                     if self.top is not None and sent >= self.top:
                         yield out, (_token(self.table, *last) if last is not None else None)
                         return
-                    out.append(entity)
+                    out.append(orjson.dumps(entity))
                     last = (sub, entity)
                     sent += 1
                 if sub.instance_id == resume_in:
@@ -250,6 +256,7 @@ def open_feed(
         token=token,
         instance_id=instance_id,
         parent_id=parent_id,
+        prefetch=dialect == "postgresql",
     )
     if instance_id is not None and reading.count_submissions(sessions, query) == 0:
         raise NotFound(f"ไม่พบข้อมูลที่ส่ง {instance_id} / Could not find the resource you were looking for.")

@@ -5,6 +5,7 @@ a feed of a million submissions holds one page in memory at a time. The rows are
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,13 @@ def _after(keys: list[tuple[Any, bool]], values: tuple[Any, ...], inclusive: boo
         alternatives.append(and_(*same, column < values[i] if desc else column > values[i]))
     if inclusive:
         alternatives.append(and_(*[column == values[j] for j, (column, _) in enumerate(keys)]))
-    return or_(*alternatives)
+    after = or_(*alternatives)
+    first, desc = keys[0]
+    if values[0] is not None:
+        # Implied by the alternatives, but a bound the index can start from: without it every page
+        # walks (and filters out) all the rows of the pages before it.
+        after = and_(first <= values[0] if desc else first >= values[0], after)
+    return after
 
 
 def sort_values(session: Any, query: Query, instance_id: str) -> tuple[Any, ...] | None:
@@ -94,46 +101,84 @@ def submission_pages(
     offset: int = 0,
     limit: int | None = None,
     repeat_paths: tuple[str, ...] = (),
+    prefetch: bool = False,
 ) -> Iterator[list[SubmissionData]]:
     """Pages of the feed's submissions in its order, from just after `after` (the sort keys of the
     last row sent), skipping `offset` rows, at most `limit` rows in all; with their repeat rows of
-    `repeat_paths`."""
+    `repeat_paths`. With `prefetch`, the next page is read in a thread while the caller works on
+    this one (the database and the row building then share the time; never more than two pages
+    are held)."""
     keys = _keys(query)
-    width = len(keys)
     left = limit
-    while left is None or left > 0:
-        size = PAGE if left is None else min(PAGE, left)
-        statement = _base(query)
-        if after is not None:
-            statement = statement.where(_after(keys, after, inclusive))
-        statement = statement.order_by(*[c.desc() if d else c.asc() for c, d in keys]).limit(size)
-        if offset:
-            statement = statement.offset(offset)
-        with sessions() as session:
-            found = session.execute(statement).all()
-            if not found:
+    size = PAGE if left is None else min(PAGE, left)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="odata-page") if prefetch else None
+
+    def read(after: tuple[Any, ...] | None, inclusive: bool, offset: int, size: int) -> Future[_Page]:
+        if pool is not None:
+            return pool.submit(_read_page, sessions, query, keys, after, inclusive, offset, size, repeat_paths)
+        done: Future[_Page] = Future()
+        done.set_result(_read_page(sessions, query, keys, after, inclusive, offset, size, repeat_paths))
+        return done
+
+    try:
+        pending = read(after, inclusive, offset, size)
+        while True:
+            page, last = pending.result()
+            if not page:
                 return
-            files = rows.attachment_counts(session, [r[8] for r in found])
-            edits = rows.edit_counts(session, [r[0] for r in found])
-            repeats = _repeat_rows(session, [r[8] for r in found], repeat_paths) if repeat_paths else {}
-        page = []
-        for r in found:
-            present, expected = files.get(r[8], (0, 0))
-            page.append(
-                SubmissionData(
-                    id=r[0], instance_id=r[1], created_at=r[2], updated_at=r[3], deleted_at=r[4],
-                    review_state=r[5], submitter_id=r[6], submitter_name=r[7],
-                    attachments_present=present, attachments_expected=expected, device_id=r[9],
-                    edits=edits.get(r[0], 0), form_version=r[10],
-                    values=orjson.loads(r[11]) if r[11] else {}, repeats=repeats.get(r[8], []),
-                )
+            if left is not None:
+                left -= len(page)
+            more = len(page) == size and (left is None or left > 0)
+            if more:
+                size = PAGE if left is None else min(PAGE, left)
+                pending = read(last, False, 0, size)
+            yield page
+            if not more:
+                return
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_Page = tuple[list[SubmissionData], tuple[Any, ...]]  # a page and the sort keys of its last row
+
+
+def _read_page(
+    sessions: SessionFactory,
+    query: Query,
+    keys: list[tuple[Any, bool]],
+    after: tuple[Any, ...] | None,
+    inclusive: bool,
+    offset: int,
+    size: int,
+    repeat_paths: tuple[str, ...],
+) -> _Page:
+    statement = _base(query)
+    if after is not None:
+        statement = statement.where(_after(keys, after, inclusive))
+    statement = statement.order_by(*[c.desc() if d else c.asc() for c, d in keys]).limit(size)
+    if offset:
+        statement = statement.offset(offset)
+    with sessions() as session:
+        found = session.execute(statement).all()
+        if not found:
+            return [], ()
+        files = rows.attachment_counts(session, [r[8] for r in found])
+        edits = rows.edit_counts(session, [r[0] for r in found])
+        repeats = _repeat_rows(session, [r[8] for r in found], repeat_paths) if repeat_paths else {}
+    page = []
+    for r in found:
+        present, expected = files.get(r[8], (0, 0))
+        page.append(
+            SubmissionData(
+                id=r[0], instance_id=r[1], created_at=r[2], updated_at=r[3], deleted_at=r[4],
+                review_state=r[5], submitter_id=r[6], submitter_name=r[7],
+                attachments_present=present, attachments_expected=expected, device_id=r[9],
+                edits=edits.get(r[0], 0), form_version=r[10],
+                raw_values=r[11], repeats=repeats.get(r[8], []),
             )
-        yield page
-        after, inclusive, offset = tuple(found[-1][-width:]), False, 0
-        if left is not None:
-            left -= len(found)
-        if len(found) < size:
-            return
+        )
+    return page, tuple(found[-1][-len(keys):])
 
 
 def _repeat_rows(session: Any, version_ids: list[int], paths: tuple[str, ...]) -> dict[int, list[RepeatRowData]]:
