@@ -20,6 +20,7 @@ from server.core.reports.tables import (
     TableReport,
     area_name,
     choose_period,
+    clean_text,
     config_error,
     entries,
     need_text,
@@ -78,10 +79,6 @@ class Problem:
         return (-self.raised, mean if mean is not None else 99.0, self.text)
 
 
-def _clean(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def build(
     session: Session,
     user: User | None,
@@ -109,13 +106,13 @@ def build(
         men += number(e.answers.get(f["men_field"])) or 0.0
         women += number(e.answers.get(f["women_field"])) or 0.0
         for row in e.repeats.get(f["repeat"], []):
-            text = _clean(row.get(f["problem_field"]))
+            text = clean_text(row.get(f["problem_field"]))
             if not text:
                 continue
             kind = str(row.get(f["area_field"]) or "")
             priority = number(row.get(f["priority_field"]))
             actor = str(row.get(f["actor_field"]) or "")
-            agency = _clean(row.get(f["agency_field"]))
+            agency = clean_text(row.get(f["agency_field"]))
             same = "".join(text.split())  # Thai runs words together: a stray space is the same problem
             for bucket, key in (
                 (per_village.setdefault((e.subdistrict, e.village), {}), same),

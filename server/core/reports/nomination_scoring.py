@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from server.core.reports.tables import (
     TableReport,
     area_name,
     choose_period,
+    clean_text,
     config_error,
     entries,
     need_number,
@@ -111,10 +111,6 @@ def ranks(nominees: list[Nominee]) -> list[tuple[int, bool, Nominee]]:
     return out
 
 
-def _clean(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def build(
     session: Session,
     user: User | None,
@@ -134,9 +130,9 @@ def build(
     for e in found:  # in submission order: a member's later sheet replaces his earlier one
         if year_of(e.answers.get(s.date_field)) != period:
             continue
-        key = (e.district, _clean(e.answers.get(s.nominee_field)), _clean(e.answers.get(s.partner_field)))
+        key = (e.district, clean_text(e.answers.get(s.nominee_field)), clean_text(e.answers.get(s.partner_field)))
         nominee = nominees.setdefault(key, Nominee(e.province, e.district, key[1], key[2]))
-        nominee.sheets[_clean(e.answers.get(s.scorer_field))] = [
+        nominee.sheets[clean_text(e.answers.get(s.scorer_field))] = [
             number(e.answers.get(c.field)) or 0.0 for c in s.criteria
         ]
     crit_cols = [Column(f"c{c.code}", f"{c.code} (เต็ม {c.weight:g})", "number", 0.75) for c in s.criteria]

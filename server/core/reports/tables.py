@@ -146,6 +146,11 @@ def year_of(value: Any) -> str | None:
         return None
 
 
+def clean_text(value: Any) -> str:
+    """An answer as one line with single spaces: texts that differ only in spacing count as one."""
+    return " ".join(str(value or "").split())
+
+
 def choose_period(periods: Sequence[str], period: str | None) -> str | None:
     return period if period is not None else (max(periods) if periods else None)
 
