@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from exports.cells import cell_function, safe_text
 from exports.columns import Table, plan_tables
 from exports.options import ExportOptions
+from exports.prerendered import header_line
+
+T = TypeVar("T")
 
 STEP_ROWS = 500  # rows between two hand-overs of a streamed file
 Row = Mapping[str, Any]  # {"values": {path: value}, <system column name>: value, …}
@@ -120,6 +125,58 @@ def iter_csv_zip(
                     entry.write(chunk)
                     yield spool.take()
     yield spool.take()
+
+
+def write_csv_zip_text(
+    out: BinaryIO, tables: Iterable[Table], text: Callable[[Table], Iterable[str]], *, ahead: int = 0
+) -> None:
+    """The zip of write_csv_zip from text already rendered (exports.prerendered): text(table) gives
+    whole CSV lines in chunks, the header and the BOM are written here. With ahead > 0 the chunks
+    are produced in a thread up to `ahead` chunks in advance, so that reading and rendering the next
+    chunk overlap with deflating this one (zlib runs without the GIL)."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True) as archive:
+        for table in tables:
+            with archive.open(table.filename, "w", force_zip64=True) as entry:
+                entry.write(("\ufeff" + header_line(table)).encode("utf-8"))
+                chunks = text(table)
+                for chunk in read_ahead(chunks, ahead) if ahead else chunks:
+                    entry.write(chunk.encode("utf-8"))
+
+
+def read_ahead(source: Iterable[T], depth: int) -> Iterator[T]:
+    """The items of `source`, produced by a thread up to `depth` items ahead. An exception in the
+    thread is raised here; leaving the loop early stops the thread at its next item."""
+    items: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        items.put((0, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put((1, None))
+        except Exception as exc:  # noqa: BLE001 -- handed to the consumer, which raises it
+            items.put((2, exc))
+
+    worker = threading.Thread(target=produce, name="chumchon-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = items.get()
+            if kind == 1:
+                return
+            if kind == 2:
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def iter_csv(table: Table, rows: Iterable[Row], options: ExportOptions) -> Iterator[bytes]:

@@ -23,6 +23,10 @@ class Record(Base):
     form_id: Mapped[int] = mapped_column(ForeignKey("form.id"), index=True)
     values: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The CSV answer cells rendered at processing for the layout named by csv_layout
+    # (exports.prerendered): a default CSV export copies them instead of rendering every cell.
+    csv_layout: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    csv_cells: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class RepeatRow(Base):
@@ -40,6 +44,7 @@ class RepeatRow(Base):
     key: Mapped[str] = mapped_column(Text)
     parent_key: Mapped[str] = mapped_column(Text)
     values: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    csv_line: Mapped[str | None] = mapped_column(Text, nullable=True)  # under its record's csv_layout
 
 
 class QualityFlag(Base):

@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from exports.prerendered import Prerendered
 from server.core.entities.declarations import EntityBlock, entity_blocks
 from server.core.entities.processing import SubmissionRef, apply_submission_entities
 from server.core.ground.cache import LookupCache
@@ -36,6 +37,7 @@ from server.core.models import (
     utcnow,
 )
 from server.core.models.submissions import FAILED, PROCESSED, RECEIVED
+from server.core.submissions.csvcells import csv_cells
 from server.core.submissions.facts import SubmissionFacts, submission_facts
 from server.core.submissions.lookups import field_schema
 from server.core.submissions.processing import (
@@ -94,6 +96,8 @@ class Converted:
     facts: SubmissionFacts | None = None
     # The entity blocks of the version (server.core.entities), applied in the batch's transaction.
     entity_blocks: list[EntityBlock] = field(default_factory=list)
+    # Its CSV cells for the default export layout (server.core.submissions.csvcells).
+    csv: Prerendered | None = None
 
 
 def claimable(now: datetime, sv: Any = SV, max_attempts: int = MAX_ATTEMPTS) -> Any:
@@ -180,6 +184,7 @@ def post_process(session: Session, converted: Converted) -> None:
         [r.values for r in flat.repeats],
         extra_text=(version.instance_id, version.instance_name or ""),
     )
+    converted.csv = csv_cells(version.form_version_id, converted.schema, flat)
 
 
 def _write_facts(session: Session, done: Sequence[Converted]) -> None:
@@ -261,9 +266,18 @@ def _derived_rows(done: Sequence[Converted]) -> tuple[list[dict[str, Any]], ...]
     records, repeats, flags = [], [], []
     now = utcnow()
     for c in done:
-        v, flat = c.version, c.flat
+        v, flat, csv = c.version, c.flat, c.csv
         assert flat is not None
-        records.append({"submission_version_id": v.id, "form_id": v.form_id, "values": flat.values, "created_at": now})
+        records.append(
+            {
+                "submission_version_id": v.id,
+                "form_id": v.form_id,
+                "values": flat.values,
+                "created_at": now,
+                "csv_layout": csv.tag if csv else None,
+                "csv_cells": csv.main if csv else None,
+            }
+        )
         repeats += [
             {
                 "submission_version_id": v.id,
@@ -273,8 +287,9 @@ def _derived_rows(done: Sequence[Converted]) -> tuple[list[dict[str, Any]], ...]
                 "key": r.key,
                 "parent_key": r.parent_key,
                 "values": r.values,
+                "csv_line": csv.repeat_lines[i] if csv else None,
             }
-            for r in flat.repeats
+            for i, r in enumerate(flat.repeats)
         ]
         flags += [
             {"submission_version_id": v.id, "field_path": f.field_path, "code": f.code, "message": f.message}

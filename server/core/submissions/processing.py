@@ -22,6 +22,7 @@ from server.core.ground.errors import NotFound
 from server.core.ground.storage import BlobStore
 from server.core.models import Form, FormVersion, QualityFlag, Record, RepeatRow, SubmissionVersion, utcnow
 from server.core.models.submissions import FAILED, PROCESSED, RECEIVED
+from server.core.submissions.csvcells import csv_cells
 from server.core.submissions.facts import record_submission_facts
 from server.core.submissions.thai_id import is_valid_thai_citizen_id
 from server.core.submissions.values import TYPE_MISMATCH, parse_value, value_kind
@@ -203,7 +204,17 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
         mark_failed(session, version_id, getattr(exc, "message", None) or str(exc) or type(exc).__name__)
         return FAILED
     clear_derived(session, version_id)
-    session.add(Record(submission_version_id=version_id, form_id=version.form_id, values=flat.values))
+    assert form_version is not None  # a missing one failed above
+    csv = csv_cells(version.form_version_id, form_version.field_schema, flat)
+    session.add(
+        Record(
+            submission_version_id=version_id,
+            form_id=version.form_id,
+            values=flat.values,
+            csv_layout=csv.tag,
+            csv_cells=csv.main,
+        )
+    )
     if flat.repeats:
         session.execute(
             insert(RepeatRow),
@@ -216,8 +227,9 @@ def process_submission_version(session: Session, blobs: BlobStore, version_id: i
                     "key": r.key,
                     "parent_key": r.parent_key,
                     "values": r.values,
+                    "csv_line": csv.repeat_lines[i],
                 }
-                for r in flat.repeats
+                for i, r in enumerate(flat.repeats)
             ],
         )
     if flat.flags:
