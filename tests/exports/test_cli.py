@@ -86,3 +86,21 @@ def test_export_command_refuses_bad_options_clearly(
         main, ["export", "household_survey", "--output", str(tmp_path / "x"), "--options", '{"labels": "fr"}']
     )
     assert bad_option.exit_code == 1 and "no language" in bad_option.output
+
+
+
+def test_prerender_command_stores_the_cells_of_rows_without_them(
+    env: None, services: Services, project: Project
+) -> None:
+    from sqlalchemy import func, select, update
+
+    seed(services, project)
+    assert CliRunner().invoke(main, ["reprocess", "--form", "household_survey"]).exit_code == 0
+    with services.db.session() as session:  # as rows processed before the cells were kept
+        session.execute(update(Record).values(csv_layout=None, csv_cells=None))
+        session.commit()
+    result = CliRunner().invoke(main, ["prerender", "--form", "household_survey"])
+    assert result.exit_code == 0, result.output
+    assert "CSV cells stored for 3 submissions" in result.output
+    with services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Record).where(Record.csv_layout.is_(None))) == 0
