@@ -19,9 +19,9 @@ from server.core.exports.rows import (
     attachment_counts,
     current_versions,
     edit_counts,
-    filtered,
+    main_chunk,
 )
-from server.core.models import FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
+from server.core.models import Record, RepeatRow, Submission, SubmissionVersion
 
 CHUNK = 5000  # submissions per query; a chunk of text is a few MB
 _loads = orjson.loads
@@ -38,31 +38,7 @@ def main_chunks(sessions: SessionFactory, flt: RowFilter, renderer: Renderer) ->
     last = 0
     while True:
         with sessions() as session:
-            rows = session.execute(
-                filtered(
-                    select(
-                        Submission.id,
-                        Submission.created_at,
-                        Submission.review_state,
-                        Submission.submitter_id,
-                        User.display_name,
-                        SubmissionVersion.id,
-                        SubmissionVersion.instance_id,
-                        SubmissionVersion.device_id,
-                        FormVersion.version,
-                        Record.csv_cells,
-                        stale_values,
-                    )
-                    .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-                    .join(Record, Record.submission_version_id == SubmissionVersion.id)
-                    .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
-                    .outerjoin(User, User.id == Submission.submitter_id),
-                    flt,
-                )
-                .where(Submission.id > last)
-                .order_by(Submission.id)
-                .limit(CHUNK)
-            ).all()
+            rows = session.execute(main_chunk(flt, last, CHUNK, Record.csv_cells, stale_values)).all()
             if not rows:
                 return
             files = attachment_counts(session, [r[5] for r in rows])

@@ -88,35 +88,41 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def main_chunk(flt: RowFilter, after: int, limit: int, *answers: Any) -> Select[Any]:
+    """One keyset page of the main table: submission id, created, review state, submitter id and
+    name, version id, instance id, device id, form version, then the `answers` columns."""
+    return (  # type: ignore[no-any-return]
+        filtered(
+            select(
+                Submission.id,
+                Submission.created_at,
+                Submission.review_state,
+                Submission.submitter_id,
+                User.display_name,
+                SubmissionVersion.id,
+                SubmissionVersion.instance_id,
+                SubmissionVersion.device_id,
+                FormVersion.version,
+                *answers,
+            )
+            .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
+            .join(Record, Record.submission_version_id == SubmissionVersion.id)
+            .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
+            .outerjoin(User, User.id == Submission.submitter_id),
+            flt,
+        )
+        .where(Submission.id > after)
+        .order_by(Submission.id)
+        .limit(limit)
+    )
+
+
 def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[str, Any]]:
     flt = flt if isinstance(flt, RowFilter) else RowFilter(flt)
     last = 0
     while True:
         with sessions() as session:
-            rows = session.execute(
-                filtered(
-                    select(
-                        Submission.id,
-                        Submission.created_at,
-                        Submission.review_state,
-                        Submission.submitter_id,
-                        User.display_name,
-                        SubmissionVersion.id,
-                        SubmissionVersion.instance_id,
-                        SubmissionVersion.device_id,
-                        FormVersion.version,
-                        cast(Record.values, Text),
-                    )
-                    .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
-                    .join(Record, Record.submission_version_id == SubmissionVersion.id)
-                    .join(FormVersion, FormVersion.id == SubmissionVersion.form_version_id)
-                    .outerjoin(User, User.id == Submission.submitter_id),
-                    flt,
-                )
-                .where(Submission.id > last)
-                .order_by(Submission.id)
-                .limit(CHUNK)
-            ).all()
+            rows = session.execute(main_chunk(flt, last, CHUNK, cast(Record.values, Text))).all()
             if not rows:
                 return
             last_id = rows[-1][0]
