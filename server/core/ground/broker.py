@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import sqlalchemy.exc
 from celery import Celery
 
 from server.core.ground.settings import Settings
@@ -92,12 +93,31 @@ class CeleryTaskSender:
         self._wakes.wake(task)
 
     def send(self, task: str, *args: Any) -> bool:
-        try:
-            self._app.send_task(task, args=list(args), retry=False)
-        except Exception:  # any broker failure: the row stays queued for the sweeper
-            log.warning("could not enqueue %s%r; the sweeper will retry", task, args, exc_info=True)
+        for attempt in (1, 2):
+            try:
+                self._app.send_task(task, args=list(args), retry=False)
+            except Exception as exc:  # any broker failure: the row stays queued for the sweeper
+                if attempt == 1 and _lost_first_use_race(exc):
+                    continue  # another process created the embedded broker's queue meanwhile
+                log.warning("could not enqueue %s%r; the sweeper will retry", task, args, exc_info=True)
+                return False
+            return True
+        return False  # not reached: the second attempt returns or logs
+
+
+def _lost_first_use_race(exc: BaseException) -> bool:
+    """True when the embedded broker failed because two processes created its tables or its queue
+    row at once (kombu's lock is per process); the row exists now, so one more try succeeds."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain of causes, never a cycle walked forever
+        if seen is None:
             return False
-        return True
+        if isinstance(seen, sqlalchemy.exc.IntegrityError):
+            return True
+        if isinstance(seen, sqlalchemy.exc.OperationalError) and "already exists" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class RecordingSender:
