@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core.models.base import Base, UTCDateTime, utcnow
@@ -76,6 +76,8 @@ class SubmissionTally(Base):
     subdistrict_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     village_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     review_state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # the writing connection's slot on PostgreSQL (0015_tallyslots), 0 on SQLite: sum over it
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -96,4 +98,6 @@ class FlagTally(Base):
     village_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     review_state: Mapped[str] = mapped_column(String(16), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # the writing connection's slot on PostgreSQL (0015_tallyslots), 0 on SQLite: sum over it
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
     n: Mapped[int] = mapped_column(Integer, default=0)

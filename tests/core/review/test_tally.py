@@ -96,16 +96,22 @@ def _check(services: Services, world: World) -> None:
                     who.username,
                     filters,
                 )
-        # The tally has no row with a negative count, and its sum is the live submissions.
-        assert session.scalar(select(func.min(SubmissionTally.n))) >= 0
+        # No key counts below zero (summed over the writers' slots), and the sum is the live submissions.
+        for model in (SubmissionTally, FlagTally):
+            key = [c for c in model.__table__.primary_key.columns if c.name != "slot"]
+            per_key = select(func.sum(model.n).label("n")).group_by(*key).subquery()
+            assert (session.scalar(select(func.min(per_key.c.n))) or 0) >= 0, model.__tablename__
         live = session.scalar(
             select(func.count()).select_from(Submission).where(Submission.deleted_at.is_(None))
         )
         assert session.scalar(select(func.sum(SubmissionTally.n))) == live
-        assert (session.scalar(select(func.min(FlagTally.n))) or 0) >= 0
-        pairs = select(Submission.id, QualityFlag.code).distinct().select_from(QualityFlag).join(
-            Submission, Submission.current_version_id == QualityFlag.submission_version_id
-        ).where(Submission.deleted_at.is_(None))
+        pairs = (
+            select(Submission.id, QualityFlag.code)
+            .distinct()
+            .select_from(QualityFlag)
+            .join(Submission, Submission.current_version_id == QualityFlag.submission_version_id)
+            .where(Submission.deleted_at.is_(None))
+        )
         flagged = session.scalar(select(func.count()).select_from(pairs.subquery()))
         assert (session.scalar(select(func.sum(FlagTally.n))) or 0) == flagged
 
@@ -177,9 +183,11 @@ def test_flag_counts_follow_flags_appearing_and_going(services: Services, world:
     reprocess_all(services.db.sessions, services.blobs, form_id=world.form.id)
     _check(services, world)
     with services.db.session() as session:  # one of t's two flags goes, then the other
-        first = session.scalar(select(func.min(QualityFlag.id)).join(
-            Submission, Submission.current_version_id == QualityFlag.submission_version_id
-        ).where(Submission.instance_id == "uuid:t"))
+        first = session.scalar(
+            select(func.min(QualityFlag.id))
+            .join(Submission, Submission.current_version_id == QualityFlag.submission_version_id)
+            .where(Submission.instance_id == "uuid:t")
+        )
         session.execute(delete(QualityFlag).where(QualityFlag.id == first))
         session.commit()
     _check(services, world)
