@@ -160,7 +160,7 @@ def _rebuild_sqlite(with_slot: bool) -> None:
     (the triggers on `submission` and `quality_flag` name the tables, so they keep working; every
     row is slot 0 there)."""
     for table, key in (("submission_tally", KEY), ("flag_tally", FLAG_KEY)):
-        columns = [
+        columns: list[sa.schema.SchemaItem] = [
             sa.Column("form_id", sa.Integer(), nullable=False),
             sa.Column("day", sa.Date(), nullable=False),
             sa.Column("submitter_id", sa.Integer(), nullable=False),
