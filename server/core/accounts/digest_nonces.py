@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.orm import Session
 
 from server.core.accounts.digest import NONCE_LIFETIME_SECONDS
 from server.core.models import DigestNonce, utcnow
+from server.core.models.base import UTCDateTime
 
 MAX_NC = 0xFFFFFFFF  # eight hex digits
 
@@ -26,25 +25,23 @@ def parse_nc(value: str | None) -> int | None:
     return int(value, 16)
 
 
+# One textual statement, the same on PostgreSQL and SQLite: built once, and without the ORM's bulk
+# insert machinery (on a Digest submission that machinery cost more CPU than the submission's own
+# insert).
+_USE = text(
+    "INSERT INTO digest_nonce (nonce, last_nc, expires_at) VALUES (:nonce, :nc, :expires_at) "
+    "ON CONFLICT (nonce) DO UPDATE SET last_nc = excluded.last_nc WHERE digest_nonce.last_nc < excluded.last_nc "
+    "RETURNING nonce"
+).bindparams(bindparam("expires_at", type_=UTCDateTime()))
+
+
 def use_nonce(session: Session, nonce: str, nc: int) -> bool:
     """Record one use of (nonce, nc). True if nc is higher than any seen for this nonce, False for a
     replay. The caller commits (in its own short transaction, so GET requests record uses too)."""
     now = utcnow()
-    values = {
-        "nonce": nonce,
-        "last_nc": nc,
-        # Kept a little longer than the nonce lives: an expired nonce is refused as stale anyway.
-        "expires_at": now + timedelta(seconds=2 * NONCE_LIFETIME_SECONDS),
-    }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(DigestNonce).values(**values)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[DigestNonce.nonce],
-        set_={"last_nc": stmt.excluded.last_nc},
-        where=DigestNonce.last_nc < stmt.excluded.last_nc,
-    ).returning(DigestNonce.nonce)
-    accepted = session.execute(upsert).first() is not None
+    # Kept a little longer than the nonce lives: an expired nonce is refused as stale anyway.
+    expires_at = now + timedelta(seconds=2 * NONCE_LIFETIME_SECONDS)
+    accepted = session.execute(_USE, {"nonce": nonce, "nc": nc, "expires_at": expires_at}).first() is not None
     if accepted and nc == 1:
         # A nonce's first use: a cheap moment to forget the nonces that have expired.
         session.execute(delete(DigestNonce).where(DigestNonce.expires_at < now))
