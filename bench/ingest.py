@@ -7,7 +7,7 @@ with a 4-member repeat, ≈ 3.8 KB of XML) to 127.0.0.1 from keep-alive connecti
 token URL and with Digest (one nonce per client, `nc` counting up, as ODK Collect does).
 
     python bench/ingest.py --quick              # one short run per level, token URL only
-    python bench/ingest.py                      # 1/8/32 clients x token + Digest x 3 runs
+    python bench/ingest.py                      # 1/8/32 clients x token + Digest x 3 runs of 20 s
     python bench/ingest.py --embedded           # the same against `chumchon serve` on SQLite
     python bench/ingest.py --soak 600           # 32 clients for 10 minutes: memory and backlog over time
 
@@ -219,7 +219,10 @@ def run_level(
     seconds: float | None = None,
     on_tick: Callable[[int], None] | None = None,
 ) -> LevelResult:
-    """count submissions (or as many as fit in `seconds`) from `clients` threads."""
+    """count submissions (or as many as fit in `seconds`) from `clients` threads. Bodies are built
+    before the clock starts (for a timed run, enough for 600/s up to 60,000; past them each is built when sent)."""
+    if seconds:
+        count = max(count, min(int(seconds * 600), 60_000))
     bodies = [multipart_body(submission_xml(i)) for i in range(count)]
     lock = threading.Lock()
     next_index = [0]
@@ -242,7 +245,7 @@ def run_level(
                 ):
                     return
                 next_index[0] += 1
-            body = bodies[i % count] if deadline is None else multipart_body(submission_xml(i))
+            body = bodies[i] if i < count else multipart_body(submission_xml(i))
             t0 = time.perf_counter()
             try:
                 status = phone.submit(body)
@@ -308,17 +311,26 @@ def cpu_of(pids: list[int]) -> dict[int, int]:
 
 
 class CpuMeter:
-    """CPU ticks of the server tree (process sessions), PostgreSQL backends of one database, redis-server."""
+    """CPU ticks of the server tree (process sessions), PostgreSQL backends of one database,
+    PostgreSQL's shared processes (checkpointer, WAL writer, background writer, autovacuum: they
+    serve every database, but on this machine during a run only the bench writes) and redis-server."""
 
     def __init__(
-        self, sessions: dict[str, int], pg_backends: Callable[[], list[int]], redis_pid: int | None
+        self,
+        sessions: dict[str, int],
+        pg_backends: Callable[[], list[int]],
+        redis_pid: int | None,
+        pg_shared: Callable[[], list[int]] | None = None,
     ) -> None:
         self.parts, self.pg_backends, self.redis_pid = sessions, pg_backends, redis_pid
+        self.pg_shared = pg_shared
         self.sessions = set(sessions.values())
 
     def sample(self) -> dict[str, dict[int, int]]:
         out = {name: cpu_of(session_pids({sid})) for name, sid in self.parts.items()}
         out["postgres"] = cpu_of(self.pg_backends())
+        if self.pg_shared is not None:
+            out["pg-shared"] = cpu_of(self.pg_shared())
         out["redis"] = cpu_of([self.redis_pid] if self.redis_pid else [])
         return out
 
@@ -427,7 +439,14 @@ def _prepare(base: str, admin_password: str, env: dict[str, str]) -> tuple[str, 
         + form_markdown().encode()
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    _api(base, "POST", "/v1/projects/1/forms?ignoreWarnings=true", token, body, f"multipart/form-data; boundary={boundary}")
+    _api(
+        base,
+        "POST",
+        "/v1/projects/1/forms?ignoreWarnings=true",
+        token,
+        body,
+        f"multipart/form-data; boundary={boundary}",
+    )
     out = _cli(env, "users", "create", "bench_collector", "--role", "collector", "--project", "1")
     token_url = next(line.strip() for line in out.splitlines() if "/key/" in line)
     token_url = token_url[token_url.index("http") :].split()[0]
@@ -506,7 +525,18 @@ def start_production(args: argparse.Namespace, data_dir: Path) -> Deployment:
                 )
             ]
 
-    meter = CpuMeter({"web": web.pid, "worker": worker.pid}, backends, redis.proc.pid if redis.proc else None)
+    def shared() -> list[int]:
+        with admin.connect() as conn:
+            return [
+                int(r[0])
+                for r in conn.execute(
+                    text("select pid from pg_stat_activity where backend_type <> 'client backend'")
+                )
+            ]
+
+    meter = CpuMeter(
+        {"web": web.pid, "worker": worker.pid}, backends, redis.proc.pid if redis.proc else None, shared
+    )
     return Deployment(
         submit_token,
         submit_digest,
@@ -570,13 +600,15 @@ def start_embedded(args: argparse.Namespace, data_dir: Path) -> Deployment:
 # --------------------------------------------------------------------------- runs
 
 
-def measure(dep: Deployment, clients: int, count: int, auth: str) -> LevelResult:
+def measure(
+    dep: Deployment, clients: int, count: int, auth: str, seconds: float | None = None
+) -> LevelResult:
     url = dep.submit_token if auth == "token" else dep.submit_digest
     user = dep.digest_user if auth == "digest" else None
     if dep.between_runs is not None:
         dep.between_runs()
     before = dep.meter.sample()
-    result = run_level(url, clients, count, user)
+    result = run_level(url, clients, count, user, seconds=seconds)
     wait_until(lambda: dep.backlog() == 0, 900, "the worker to process every submission", interval=0.05)
     result.drained_at = time.perf_counter()
     after = dep.meter.sample()
@@ -629,7 +661,16 @@ def main() -> None:
     )
     parser.add_argument("--embedded", action="store_true", help="`chumchon serve` on SQLite instead")
     parser.add_argument(
-        "--per-level", type=int, default=None, help="submissions per run (default 1000; quick 300)"
+        "--per-level",
+        type=int,
+        default=None,
+        help="submissions per run instead of 20-second runs (quick: 300)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="seconds per run (default 20 unless --per-level or --quick)",
     )
     parser.add_argument("--levels", default="1,8,32")
     parser.add_argument("--runs", type=int, default=None, help="runs per level and auth (default 3; quick 1)")
@@ -649,6 +690,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     per_level = args.per_level or (300 if args.quick else 1000)
+    if args.seconds is None and args.per_level is None and not args.quick:
+        args.seconds = 20.0  # issue 14's method: 20-second runs
     runs = args.runs or (1 if args.quick else 3)
     auths = (args.auth or ("token" if args.quick else "token,digest")).split(",")
 
@@ -674,7 +717,7 @@ def main() -> None:
         for clients in (int(c) for c in args.levels.split(",")):
             for run in range(runs):
                 for auth in auths:  # interleaved, so machine noise spreads over both
-                    r = measure(dep, clients, per_level, auth)
+                    r = measure(dep, clients, per_level, auth, args.seconds)
                     summary.setdefault((auth, clients), []).append(r)
                     per = {k: 1000 * v / max(1, r.accepted) for k, v in r.cpu.items()}
                     print(
