@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, BinaryIO, TypeVar
 
-from exports.cells import cell_function, safe_text
+from exports.cells import cell_function
 from exports.columns import Table, plan_tables
 from exports.options import ExportOptions
 from exports.prerendered import header_line
@@ -45,10 +45,8 @@ def _csv_steps(
     columns = table.columns
     buddhist, excel_ids = options.dates == "buddhist", options.excel_ids
     cells = [cell_function(c, buddhist=buddhist, excel_ids=excel_ids) for c in columns]
-    writer = csv.writer(text)
-    # A label is user text too: "=HYPERLINK(…)" or "@เลือก" as a header would run in Excel.
-    writer.writerow([safe_text(c.header) for c in columns])
-    write = writer.writerow
+    text.write(header_line(table))  # labels made formula-safe there: "=HYPERLINK(…)" would run in Excel
+    write = csv.writer(text).writerow
     for row in rows:
         if not row.get("values"):
             row = {**row, "values": {}}
@@ -105,7 +103,9 @@ def iter_csv_zip(
     the caller planned (plan_tables, possibly with extra system columns); then each `media` file
     (name, chunks) under `media/`, stored as it is (photos do not deflate)."""
     spool = _Spool()
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True
+    ) as archive:
         for table in tables:
             rows = main_rows if table.repeat_path is None else repeat_rows(table.repeat_path)
             for _ in _table_steps(archive, table, rows, options):
@@ -134,7 +134,9 @@ def write_csv_zip_text(
     whole CSV lines in chunks, the header and the BOM are written here. With ahead > 0 the chunks
     are produced in a thread up to `ahead` chunks in advance, so that reading and rendering the next
     chunk overlap with deflating this one (zlib runs without the GIL)."""
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True
+    ) as archive:
         for table in tables:
             with archive.open(table.filename, "w", force_zip64=True) as entry:
                 entry.write(("\ufeff" + header_line(table)).encode("utf-8"))

@@ -19,16 +19,13 @@ from server.core.exports.rows import (
     attachment_counts,
     current_versions,
     edit_counts,
+    iso_z,
     main_chunk,
 )
 from server.core.models import Record, RepeatRow, Submission, SubmissionVersion
 
 CHUNK = 5000  # submissions per query; a chunk of text is a few MB
 _loads = orjson.loads
-
-
-def _iso(moment: Any) -> str:
-    return str(moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
 
 def main_chunks(sessions: SessionFactory, flt: RowFilter, renderer: Renderer) -> Iterator[tuple[str, int]]:
@@ -53,7 +50,7 @@ def main_chunks(sessions: SessionFactory, flt: RowFilter, renderer: Renderer) ->
             out.append(
                 line(
                     cells,
-                    _iso(created),
+                    iso_z(created),
                     (iid, submitter, name, present, expected, review, device, edits.get(sid, 0), version),
                 )
             )
@@ -94,7 +91,9 @@ def repeat_chunks(
 
 def _stored_lines(session: Any, version_ids: list[int], repeat_path: str) -> tuple[str | None, int]:
     """All the chunk's stored lines in one string built by PostgreSQL; (None, 0) if a line is missing."""
-    ordered: Any = aggregate_order_by(literal_column("''"), SubmissionVersion.submission_id, RepeatRow.ordinal)
+    ordered: Any = aggregate_order_by(
+        literal_column("''"), SubmissionVersion.submission_id, RepeatRow.ordinal
+    )
     text, rows, stored = session.execute(
         select(func.string_agg(RepeatRow.csv_line, ordered), func.count(), func.count(RepeatRow.csv_line))
         .join(SubmissionVersion, SubmissionVersion.id == RepeatRow.submission_version_id)

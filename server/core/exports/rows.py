@@ -66,7 +66,9 @@ def filtered(query: Any, flt: RowFilter, *, processed: bool = True) -> Any:
         states = [s for s in flt.review_states if s != "received"]
         condition: Any = Submission.review_state.in_(states)
         if "received" in flt.review_states:
-            condition = or_(condition, Submission.review_state.is_(None), Submission.review_state == "received")
+            condition = or_(
+                condition, Submission.review_state.is_(None), Submission.review_state == "received"
+            )
         query = query.where(condition)
     if flt.submitted_from is not None:
         query = query.where(Submission.created_at >= datetime.combine(flt.submitted_from, time(), UTC))
@@ -84,7 +86,8 @@ def current_versions(flt: RowFilter) -> Select[Any]:
     return filtered(query, flt).order_by(Submission.id)  # type: ignore[no-any-return]
 
 
-def _iso(moment: datetime) -> str:
+def iso_z(moment: datetime) -> str:
+    """A stored moment as export text: ISO 8601 to the millisecond, UTC written Z (as Central)."""
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -131,7 +134,7 @@ def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[s
         for sid, created, review, submitter, name, vid, iid, device, form_version, values in rows:
             present, expected = files.get(vid, (0, 0))
             yield {
-                "SubmissionDate": _iso(created),
+                "SubmissionDate": iso_z(created),
                 "KEY": iid,
                 "SubmitterID": submitter,
                 "SubmitterName": name,
