@@ -109,6 +109,13 @@ class SubmissionVersion(Base):
     __table_args__ = (
         UniqueConstraint("form_id", "instance_id"),
         Index("ix_submission_version_state_received", "processing_state", "received_at"),
+        # The worker's claim: only the waiting versions, oldest first (0016_waiting).
+        Index(
+            "ix_submission_version_waiting",
+            "id",
+            postgresql_where=text("processing_state IN ('received', 'failed')"),
+            sqlite_where=text("processing_state IN ('received', 'failed')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

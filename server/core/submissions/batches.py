@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from exports.prerendered import Prerendered
@@ -111,22 +111,32 @@ def claimable(now: datetime, sv: Any = SV, max_attempts: int = MAX_ATTEMPTS) -> 
     )
 
 
+def waiting_ids(now: datetime, limit: int) -> Select[tuple[int]]:
+    """The ids of the oldest `limit` claimable versions, locked, skipping those another claimer holds."""
+    # An alias, so the subquery is not correlated to the UPDATE's own table.
+    w = aliased(SV, name="waiting")
+    return (
+        select(w.id)
+        # the partial index's own predicate, so the planner walks it in id order (0016_waiting)
+        .where(w.processing_state.in_([RECEIVED, FAILED]), claimable(now, w))
+        .order_by(w.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def claim_batch(
-    session: Session, *, limit: int = BATCH_SIZE, lease_seconds: float = LEASE_SECONDS, now: datetime | None = None
+    session: Session,
+    *,
+    limit: int = BATCH_SIZE,
+    lease_seconds: float = LEASE_SECONDS,
+    now: datetime | None = None,
 ) -> Claim:
     """Lease up to `limit` waiting versions (oldest first) to a new claim token. The caller commits
     at once, so other claimers see the lease; the claimed rows come back with their XML."""
     now = now or utcnow()
     claim = Claim(token=uuid.uuid4().hex, versions=[], until=now + timedelta(seconds=lease_seconds))
-    # An alias, so the subquery is not correlated to the UPDATE's own table.
-    w = aliased(SV, name="waiting")
-    waiting = (
-        select(w.id)
-        .where(claimable(now, w))
-        .order_by(w.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    waiting = waiting_ids(now, limit)
     rows = session.execute(
         update(SV)
         .where(SV.id.in_(waiting.scalar_subquery()))
@@ -254,7 +264,9 @@ def _apply_entities(session: Session, done: Sequence[Converted]) -> None:
     with_blocks = {c.version.form_id for c in done if c.entity_blocks}
     if not with_blocks:
         return
-    tests = set(session.scalars(select(Form.id).where(Form.id.in_(with_blocks), Form.draft_of_id.is_not(None))))
+    tests = set(
+        session.scalars(select(Form.id).where(Form.id.in_(with_blocks), Form.draft_of_id.is_not(None)))
+    )
     for c in done:
         if c.entity_blocks and c.version.form_id not in tests:
             v = c.version

@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
 
 from server.core.ground.cache import LookupCache
 from server.core.ground.services import Services
 from server.core.models import FormVersion, Project, Record, RepeatRow, SubmissionVersion, utcnow
-from server.core.submissions.batches import claim_batch, convert, process_pending, write_batch
+from server.core.submissions.batches import claim_batch, convert, process_pending, waiting_ids, write_batch
 from server.core.submissions.processing import process_submission_version
 from tests.core.submissions.test_processing import derived
 from tests.workers.factories import household_xml, make_form_version, make_submission
@@ -22,16 +23,22 @@ def store_many(services: Services, project: Project, n: int, prefix: str = "uuid
         fv = make_form_version(session, services.blobs, project.id)
         ids = []
         for i in range(n):
-            members = [{"name": f"สมาชิก {i}-{m}", "cid": "1101700203451", "age": str(20 + m)} for m in range(i % 3)]
+            members = [
+                {"name": f"สมาชิก {i}-{m}", "cid": "1101700203451", "age": str(20 + m)} for m in range(i % 3)
+            ]
             iid = f"{prefix}{i:04d}"
-            ids.append(make_submission(session, services.blobs, fv, household_xml(iid, members=members), iid).id)
+            ids.append(
+                make_submission(session, services.blobs, fv, household_xml(iid, members=members), iid).id
+            )
         return ids
 
 
 def states(services: Services) -> dict[str, int]:
     with services.db.session() as session:
         rows = session.execute(
-            select(SubmissionVersion.processing_state, func.count()).group_by(SubmissionVersion.processing_state)
+            select(SubmissionVersion.processing_state, func.count()).group_by(
+                SubmissionVersion.processing_state
+            )
         )
         return {state: int(n) for state, n in rows}
 
@@ -129,8 +136,11 @@ def test_a_version_that_does_not_fit_fails_alone_and_is_retried_later(
     with services.db.session() as session:
         fv = session.scalars(select(FormVersion)).one()
         bad = make_submission(
-            session, services.blobs, fv,
-            b'<other id="household_survey"><meta><instanceID>uuid:x</instanceID></meta></other>', "uuid:x",
+            session,
+            services.blobs,
+            fv,
+            b'<other id="household_survey"><meta><instanceID>uuid:x</instanceID></meta></other>',
+            "uuid:x",
         ).id
     counts = process_pending(services.db.sessions, LookupCache(), services.blobs)
     assert counts == {"processed": 3, "failed": 1, "lost": 0}
@@ -141,3 +151,48 @@ def test_a_version_that_does_not_fit_fails_alone_and_is_retried_later(
         assert claim_batch(session).versions == []  # not retried at once
         retry = claim_batch(session, now=utcnow() + timedelta(minutes=5))
         assert [v.id for v in retry.versions] == [bad]
+
+
+def test_the_claim_walks_only_the_waiting_versions(services: Services, project: Project) -> None:
+    """With a long processed history before the waiting versions, the claim reads the waiting index
+    (0016_waiting) instead of the whole table in id order: the soak's worker fell behind without it."""
+    with services.db.session() as session:
+        fv = make_form_version(session, services.blobs, project.id)
+        first = make_submission(session, services.blobs, fv, household_xml("uuid:history"), "uuid:history").id
+    assert process_pending(services.db.sessions, LookupCache(), services.blobs)["processed"] == 1
+    with services.db.session() as session:
+        session.execute(
+            text(
+                "INSERT INTO submission_version (submission_id, form_id, form_version_id, instance_id, "
+                '"current", xml_sha256, xml_size, received_at, processing_state, processing_attempts) '
+                "SELECT v.submission_id, v.form_id, v.form_version_id, 'uuid:old-' || g.n, false, v.xml_sha256, "
+                "v.xml_size, v.received_at, 'processed', 1 FROM submission_version v CROSS JOIN ("
+                "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 20000) SELECT n FROM c"
+                ") g WHERE v.id = :first"
+            ),
+            {"first": first},
+        )
+        session.commit()
+    with services.db.session() as session:
+        fv = session.get(FormVersion, fv.id)
+        waiting = [
+            make_submission(session, services.blobs, fv, household_xml(f"uuid:new{i}"), f"uuid:new{i}").id
+            for i in range(5)
+        ]
+    with services.db.session() as session:
+        session.execute(text("ANALYZE submission_version"))
+        query = waiting_ids(utcnow(), 200)
+        if session.get_bind().dialect.name == "postgresql":
+            plan = "\n".join(session.scalars(text(f"EXPLAIN {_literal(session, query)}")))
+        else:
+            plan = "\n".join(
+                str(r[-1]) for r in session.execute(text(f"EXPLAIN QUERY PLAN {_literal(session, query)}"))
+            )
+        assert "ix_submission_version_waiting" in plan, plan
+        claim = claim_batch(session, limit=200)
+        session.commit()
+    assert [v.id for v in claim.versions] == waiting
+
+
+def _literal(session: Session, query: Select[tuple[int]]) -> str:
+    return str(query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
