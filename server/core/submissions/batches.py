@@ -111,7 +111,7 @@ def claimable(now: datetime, sv: Any = SV, max_attempts: int = MAX_ATTEMPTS) -> 
     )
 
 
-def waiting_ids(now: datetime, limit: int) -> Select[tuple[int]]:
+def waiting_ids(now: datetime, limit: int) -> Select[int]:
     """The ids of the oldest `limit` claimable versions, locked, skipping those another claimer holds."""
     # An alias, so the subquery is not correlated to the UPDATE's own table.
     w = aliased(SV, name="waiting")

@@ -174,7 +174,9 @@ def test_the_claim_walks_only_the_waiting_versions(services: Services, project: 
         )
         session.commit()
     with services.db.session() as session:
-        fv = session.get(FormVersion, fv.id)
+        again = session.get(FormVersion, fv.id)
+        assert again is not None
+        fv = again
         waiting = [
             make_submission(session, services.blobs, fv, household_xml(f"uuid:new{i}"), f"uuid:new{i}").id
             for i in range(5)
@@ -194,5 +196,5 @@ def test_the_claim_walks_only_the_waiting_versions(services: Services, project: 
     assert [v.id for v in claim.versions] == waiting
 
 
-def _literal(session: Session, query: Select[tuple[int]]) -> str:
+def _literal(session: Session, query: Select[int]) -> str:
     return str(query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
