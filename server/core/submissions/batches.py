@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from exports.prerendered import Prerendered
@@ -125,6 +125,15 @@ def waiting_ids(now: datetime, limit: int) -> Select[int]:
     )
 
 
+def steer_claim_plan(session: Session) -> None:
+    """For the rest of the claim's transaction on PostgreSQL: no bitmap scans. One would read every
+    entry the waiting index still holds for versions processed since the last VACUUM (0.4 s a claim
+    in a soak, the planner misled by stale statistics); a plain index scan skips the entries it has
+    seen dead before and stops after the batch."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
+
+
 def claim_batch(
     session: Session,
     *,
@@ -137,6 +146,7 @@ def claim_batch(
     now = now or utcnow()
     claim = Claim(token=uuid.uuid4().hex, versions=[], until=now + timedelta(seconds=lease_seconds))
     waiting = waiting_ids(now, limit)
+    steer_claim_plan(session)
     rows = session.execute(
         update(SV)
         .where(SV.id.in_(waiting.scalar_subquery()))
