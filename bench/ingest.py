@@ -1,6 +1,6 @@
 """Ingest benchmark: accepted submissions/s, latency, processing lag and CPU per submission.
 
-Runs Chumchon as in production — `chumchon web` (gunicorn) + `chumchon worker` (Celery) on PostgreSQL
+Runs Chumchon as in production — `chumchon web` (Granian) + `chumchon worker` (Celery) on PostgreSQL
 and a private redis-server — or the embedded default (`chumchon serve` on SQLite + the kombu SQLAlchemy
 broker, `--embedded`), and posts real multipart OpenRosa submissions (a household form of 60 questions
 with a 4-member repeat, ≈ 3.8 KB of XML) to 127.0.0.1 from keep-alive connections, with a collector's
@@ -683,10 +683,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per level and auth (default 3; quick 1)")
     parser.add_argument("--auth", default=None, help="token,digest (default both; quick token)")
     parser.add_argument(
-        "--web-workers", type=int, default=0, help="gunicorn processes (default: chumchon's own)"
+        "--web-workers", type=int, default=0, help="web processes (default: chumchon's own)"
     )
     parser.add_argument(
-        "--threads", type=int, default=0, help="threads per gunicorn process (default: chumchon's)"
+        "--threads", type=int, default=0, help="threads per web process (default: chumchon's)"
     )
     parser.add_argument(
         "--concurrency", type=int, default=0, help="Celery worker processes (default: chumchon's)"
@@ -705,7 +705,7 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="chumchon-bench-"))
     dep = start_embedded(args, data_dir) if args.embedded else start_production(args, data_dir)
     try:
-        for _ in range(3):  # warm-up: connections, caches, both gunicorn processes
+        for _ in range(3):  # warm-up: connections, caches, both web processes
             run_level(dep.submit_token, 4, 40, None)
         wait_until(lambda: dep.backlog() == 0, 300, "warm-up processing", interval=0.05)
         print(

@@ -1,4 +1,4 @@
-"""Running Chumchon: `serve` (everything on one machine) and `web` (gunicorn alone, for scale-out).
+"""Running Chumchon: `serve` (everything on one machine) and `web` (the web server alone, for scale-out).
 
 `serve` is a small supervisor: it prepares the installation (migrations, first accounts, shipped
 forms), prints how to connect, then runs the web server and a Celery worker as child processes and
@@ -16,30 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import click
-from gunicorn.app.base import BaseApplication
+from granian import Granian
+from granian.constants import Interfaces
 
 from server.cli import sizing
 from server.cli.context import cli_services
 from server.core.accounts import bootstrap, collect_qr, projects
 from server.core.forms.shipped import publish_shipped_forms
 from server.core.ground.services import Services
+from server.web import wsgi
 from server.web.app import create_app
 
 RESTART_LIMIT = 5
-
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Any, options: dict[str, Any]) -> None:
-        self._app = app
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        return self._app
 
 
 def lan_address() -> str:
@@ -187,30 +175,32 @@ def serve(host: str, port: int, forms_dir: Path, web_workers: int, threads: int,
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=sizing.web_workers, show_default="one per CPU", type=int,
-              envvar="CHUMCHON_WEB_WORKERS", help="gunicorn worker processes.")
+              envvar="CHUMCHON_WEB_WORKERS", help="Web server processes.")
 @click.option("--threads", default=sizing.web_threads, show_default="8", type=int,
-              envvar="CHUMCHON_WEB_THREADS", help="Threads per worker process.")
-def web(host: str, port: int, workers: int, threads: int) -> None:
-    """The web server alone (gunicorn): run as many as needed behind a proxy."""
+              envvar="CHUMCHON_WEB_THREADS", help="Python threads per web process.")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              envvar="CHUMCHON_ACCESS_LOG", help="A line per request on standard output.")
+def web(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+    """The web server alone (Granian, WSGI): run as many as needed behind a proxy."""
     with cli_services() as svc:
         with svc.db.session() as session:
             projects.ensure_default_project(session)  # the bare server URL needs a project behind it
         app = create_app(svc)
-        options = {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 120,
-            "graceful_timeout": 20,
-            "accesslog": "-",
-            "errorlog": "-",
-            # One shared control socket in $HOME would clash between several web processes on a machine.
-            "control_socket_disable": True,
-        }
         # Connections opened by the migration must not be inherited by forked web processes.
         svc.db.engine.dispose()
-        _Gunicorn(app, options).run()
+        wsgi.prepare(app)
+        Granian(
+            "server.web.wsgi:application",
+            factory=True,
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            log_access=access_log,  # a tenth of a submission's web CPU when on (bench/ingest.py)
+            respawn_failed_workers=True,
+            workers_kill_timeout=20,
+        ).serve()
 
 
 def register(group: click.Group) -> None:

@@ -15,7 +15,7 @@ def cpus() -> int:
 
 
 def web_workers() -> int:
-    # One gunicorn process per core: the request path is CPU-bound Python.
+    # One web process per core: the request path is CPU-bound Python.
     return cpus()
 
 

@@ -1,4 +1,4 @@
-"""Real processes for live tests: `chumchon serve` (gunicorn + Celery worker) and a private redis-server.
+"""Real processes for live tests: `chumchon serve` (Granian web processes + Celery worker) and a private redis-server.
 
 Waits here are bounded polls for a state to be reached, never timing assertions."""
 

@@ -1,4 +1,4 @@
-"""ODK Collect's conversation with a real `chumchon serve` process (gunicorn + a real Celery worker):
+"""ODK Collect's conversation with a real `chumchon serve` process (Granian web processes + a real Celery worker):
 Digest challenge and retry, form list and download, HEAD then POST, split upload, retry, edit, errors,
 then processing by the worker and a CSV export whose cells are checked."""
 

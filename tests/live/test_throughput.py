@@ -96,7 +96,7 @@ def test_every_201_survives_a_web_process_killed_mid_load(settings_env: dict[str
         sender = threading.Thread(target=_send, args=(url, 100_000, 8, accepted, stop))
         sender.start()
         wait_until(lambda: len(accepted) >= 60, 120, "some submissions to be accepted", interval=0.02)
-        os.killpg(web.pid, signal.SIGKILL)  # gunicorn master and every web process, mid-request
+        os.killpg(web.pid, signal.SIGKILL)  # the web server's main process and every web process, mid-request
         web.wait(timeout=30)
         stop.set()  # requests in flight fail (no answer: not accepted); the senders stop
         sender.join(timeout=120)

@@ -71,7 +71,7 @@ class S3BlobStore(BlobStore):
 
     @property
     def client(self) -> Any:
-        """One client per process: a client made before gunicorn or Celery forks is not reused after."""
+        """One client per process: a client made before the web server or Celery forks is not reused after."""
         pid = os.getpid()
         client = self._clients.get(pid)
         if client is None:

@@ -1,4 +1,4 @@
-"""The per-process lookup cache, across two app instances sharing one database (as two gunicorn
+"""The per-process lookup cache, across two app instances sharing one database (as two web server
 processes or two machines do): a form closed, a version published or a collector deactivated through
 one instance is honoured by the other on its very next request."""
 

@@ -1,5 +1,5 @@
 """Changes made through the web application reach every process's lookup cache: a form closed or a
-collector deactivated on one app instance is refused by another instance (another gunicorn process or
+collector deactivated on one app instance is refused by another instance (another web server process or
 machine sharing the database) on its very next submission."""
 
 from __future__ import annotations
