@@ -53,6 +53,27 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError(str(exc)) from exc
 
 
+# Tally slots (0017_slotclaim): each PostgreSQL connection takes the first free one of these under a
+# session advisory lock, held until the connection closes, so two live connections never count
+# under the same tally row and never wait for each other's commit there.
+TALLY_SLOTS = 64
+TALLY_LOCK_CLASS = 0x43484D43  # "CHMC": the advisory lock space of the tally slots
+_CLAIM_SLOT = (
+    "SELECT set_config('chumchon.tally_slot', coalesce((SELECT s::text FROM generate_series(0, %s) s "
+    "WHERE pg_try_advisory_lock(%s, s) LIMIT 1), ''), false)"
+)
+
+
+def claim_tally_slot(dbapi_connection: Any, _record: Any) -> None:
+    """Claim a free tally slot for this connection (none free: the triggers fall back to one by pid)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(_CLAIM_SLOT, (TALLY_SLOTS - 1, TALLY_LOCK_CLASS))
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # the setting is the session's once this transaction commits
+
+
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -64,6 +85,8 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(database_url, pool_size=10, max_overflow=20, connect_args=connect_args)
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
+    if database_url.startswith("postgresql"):
+        event.listen(engine, "connect", claim_tally_slot)
     return engine
 
 

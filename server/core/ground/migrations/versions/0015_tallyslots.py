@@ -45,10 +45,10 @@ def _key(row: str) -> str:
     )
 
 
-def _functions(slotted: bool) -> list[str]:
+def _functions(slotted: bool, slot: str = f"pg_backend_pid() % {SLOTS}") -> list[str]:
     """The PostgreSQL trigger functions of 0012_million and 0013_flags, counting under the writer's
-    slot (`slotted`) or, for the downgrade, without one."""
-    slot_column, slot_value = (", slot", f", pg_backend_pid() % {SLOTS}") if slotted else ("", "")
+    slot (`slotted`, the SQL expression `slot`) or, for the downgrade, without one."""
+    slot_column, slot_value = (", slot", f", {slot}") if slotted else ("", "")
 
     def upsert(table: str, key: str, select: str) -> str:
         return (
