@@ -624,14 +624,9 @@ def soak(dep: Deployment, seconds: float, clients: int) -> None:
     stop = threading.Event()
 
     def report() -> None:
-        ticks = 0
         while not stop.wait(30):
-            ticks += 1
-            if ticks % 2 == 0 and dep.between_runs is not None:
-                # autovacuum's work, once a minute as its naptime (it is off on these machines): without
-                # it nothing re-analyzes the growing tables, and plans cached while they were small
-                # (foreign-key checks among them) scan whole tables for every submission
-                dep.between_runs()
+            # No VACUUM from the bench here: autovacuum is off on these machines, and Chumchon's
+            # sweeper does its work then (server.core.ground.upkeep), counted in the server's CPU.
             labelled = [
                 (f"{name}:{pid}", pid) for name, sid in dep.meter.parts.items() for pid in session_pids({sid})
             ]

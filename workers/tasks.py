@@ -23,6 +23,7 @@ from server.core.ground.broker import (
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
+from server.core.ground.upkeep import look_after_tables
 from server.core.models.submissions import PROCESSED
 from server.core.reports.results import after_batch, record_version
 from server.core.submissions.batches import process_pending
@@ -84,6 +85,10 @@ def sweep_job(services: Services, send: Callable[..., Any], grace_seconds: float
     """Send wake-ups for work whose message was lost or whose worker died: one wake-up if any version
     waits longer than the grace period (the woken worker claims them all, leases that have passed
     included), and one per long-queued export. Duplicates are harmless: every task is idempotent."""
+    try:
+        look_after_tables(services.db.engine)  # what autovacuum does, where it is off
+    except Exception:  # statistics can wait; waking workers cannot
+        log.warning("could not analyze or vacuum the tables", exc_info=True)
     with services.db.session() as session:
         versions = sweep_unprocessed(session, timedelta(seconds=grace_seconds), limit=1000)
         exports = stale_queued_exports(session, max(grace_seconds, EXPORT_GRACE_SECONDS))

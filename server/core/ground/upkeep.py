@@ -1,0 +1,82 @@
+"""Table statistics and dead rows looked after by Chumchon itself where PostgreSQL's autovacuum is off.
+
+Autovacuum re-analyzes a table after 50 rows + 10 % of it changed and vacuums it after 50 + 20 %
+are dead. Without it (a server configured so, as on the machines the benchmarks run on), nothing
+ever does: plans made while the tables were empty stay (the foreign-key checks of intake read
+`submission` by a sequential scan, measured ≈ 3 times per submission in a 40-second run) and the
+waiting index keeps every dead entry. The sweeper calls `look_after_tables` every few seconds; it
+does nothing while autovacuum is on, and otherwise applies autovacuum's own thresholds (the server's
+settings, or a table's own storage parameters where it has them) to the tables of this database."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+log = logging.getLogger(__name__)
+
+UPKEEP_LOCK = (0x43484D43, 1)  # one look-after at a time across processes (advisory lock)
+
+
+def _threshold(kind: str) -> str:
+    """Autovacuum's trigger for `kind` ('analyze' or 'vacuum') of the table c, as SQL."""
+
+    def option(name: str, cast: str) -> str:
+        return (
+            f"coalesce((SELECT option_value::{cast} FROM pg_options_to_table(c.reloptions) "
+            f"WHERE option_name = 'autovacuum_{kind}_{name}'), "
+            f"current_setting('autovacuum_{kind}_{name}')::{cast})"
+        )
+
+    return f"{option('threshold', 'float')} + {option('scale_factor', 'float')} * greatest(c.reltuples, 0)"
+
+
+_DUE = text(
+    "SELECT s.relname, s.n_mod_since_analyze > " + _threshold("analyze") + " AS analyze_due, "
+    "s.n_dead_tup > " + _threshold("vacuum") + " AS vacuum_due "
+    "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+    "WHERE s.schemaname = current_schema() AND (s.n_mod_since_analyze > " + _threshold("analyze") + " "
+    "OR s.n_dead_tup > " + _threshold("vacuum") + ") ORDER BY s.relname"
+)
+
+
+@dataclass(frozen=True)
+class Upkeep:
+    analyzed: tuple[str, ...] = ()
+    vacuumed: tuple[str, ...] = ()
+
+
+def autovacuum_is_on(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return str(conn.execute(text("SELECT current_setting('autovacuum')")).scalar_one()) == "on"
+
+
+def look_after_tables(engine: Engine, *, autovacuum_on: bool | None = None) -> Upkeep:
+    """Analyze (and vacuum, where dead rows passed the threshold) the tables autovacuum would, when
+    autovacuum is off; nothing on SQLite or where autovacuum runs."""
+    if engine.dialect.name != "postgresql":
+        return Upkeep()
+    if autovacuum_on if autovacuum_on is not None else autovacuum_is_on(engine):
+        return Upkeep()
+    analyzed: list[str] = []
+    vacuumed: list[str] = []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), dict(zip("ab", UPKEEP_LOCK))).scalar():
+            return Upkeep()  # another process is at it
+        try:
+            for name, analyze_due, vacuum_due in conn.execute(_DUE).all():
+                quoted = conn.dialect.identifier_preparer.quote(name)
+                # SKIP_LOCKED: a table someone else is vacuuming or altering waits for the next round
+                if vacuum_due:
+                    conn.execute(text(f"VACUUM (ANALYZE, SKIP_LOCKED) {quoted}"))
+                    vacuumed.append(name)
+                elif analyze_due:
+                    conn.execute(text(f"ANALYZE (SKIP_LOCKED) {quoted}"))
+                analyzed.append(name)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), dict(zip("ab", UPKEEP_LOCK)))
+    if analyzed:
+        log.info("autovacuum is off: analyzed %s; vacuumed %s", ", ".join(analyzed), ", ".join(vacuumed) or "none")
+    return Upkeep(tuple(analyzed), tuple(vacuumed))
