@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 log = logging.getLogger(__name__)
 
-UPKEEP_LOCK = (0x43484D43, 1)  # one look-after at a time across processes (advisory lock)
+UPKEEP_LOCK = {"a": 0x43484D55, "b": 0}  # "CHMU": one look-after at a time across processes (advisory lock)
 
 
 def _threshold(kind: str) -> str:
@@ -63,7 +63,7 @@ def look_after_tables(engine: Engine, *, autovacuum_on: bool | None = None) -> U
     analyzed: list[str] = []
     vacuumed: list[str] = []
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if not conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), dict(zip("ab", UPKEEP_LOCK))).scalar():
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), UPKEEP_LOCK).scalar():
             return Upkeep()  # another process is at it
         try:
             for name, analyze_due, vacuum_due in conn.execute(_DUE).all():
@@ -76,7 +76,7 @@ def look_after_tables(engine: Engine, *, autovacuum_on: bool | None = None) -> U
                     conn.execute(text(f"ANALYZE (SKIP_LOCKED) {quoted}"))
                 analyzed.append(name)
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), dict(zip("ab", UPKEEP_LOCK)))
+            conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), UPKEEP_LOCK)
     if analyzed:
         log.info("autovacuum is off: analyzed %s; vacuumed %s", ", ".join(analyzed), ", ".join(vacuumed) or "none")
     return Upkeep(tuple(analyzed), tuple(vacuumed))

@@ -5,6 +5,7 @@ checks read `submission` by sequential scan, ≈ 3 times per submission) and dea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine, text
@@ -13,7 +14,9 @@ from server.core.ground.db import make_engine
 from server.core.ground.services import Services
 from server.core.ground.settings import Settings
 from server.core.ground.upkeep import autovacuum_is_on, look_after_tables
-from workers.tasks import sweep_job
+from server.core.models import Project
+from tests.workers.factories import household_schema, household_xml, make_form_version, make_submission
+from workers import tasks
 
 PROBE = "upkeep_probe"
 
@@ -74,8 +77,25 @@ def test_nothing_is_done_where_autovacuum_runs(engine: Engine) -> None:
 
 
 def test_the_sweeper_looks_after_the_tables_when_the_server_has_autovacuum_off(
-    services: Services, engine: Engine
+    services: Services, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(tasks, "upkeep", tasks._Upkeep())  # not just done by another test
     _write(engine, f"INSERT INTO {PROBE} SELECT g, 'x' FROM generate_series(1, 2000) g")
-    sweep_job(services, lambda *_args: None, 5.0)
+    tasks.sweep_job(services, lambda *_args: None, 5.0)
+    assert _stats(engine)[2] is (not autovacuum_is_on(engine))
+
+
+def test_a_worker_draining_a_backlog_looks_after_the_tables_between_batches(
+    services: Services, project: Project, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the sweeper's task waits in the queue behind a long drain, when the tables grow the most
+    monkeypatch.setattr(tasks, "upkeep", tasks._Upkeep())
+    with services.db.session() as session:
+        schema = {**household_schema(), "form_id": "upkeep_survey"}  # a form without indicator rules
+        fv = make_form_version(session, services.blobs, project.id, schema)
+        for i in range(3):
+            make_submission(session, services.blobs, fv, household_xml(f"uuid:u{i}"), f"uuid:u{i}")
+    _write(engine, f"INSERT INTO {PROBE} SELECT g, 'x' FROM generate_series(1, 2000) g")
+    services.settings = replace(services.settings, process_batch=1)
+    assert tasks.process_pending_job(services)["processed"] == 3
     assert _stats(engine)[2] is (not autovacuum_is_on(engine))
