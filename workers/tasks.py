@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from server.core.ground.broker import (
 from server.core.ground.errors import NotFound
 from server.core.ground.services import Services, build_services
 from server.core.ground.settings import Settings
-from server.core.ground.upkeep import look_after_tables
+from server.core.ground.upkeep import start_upkeep
 from server.core.models.submissions import PROCESSED
 from server.core.reports.results import after_batch, record_version
 from server.core.submissions.batches import process_pending
@@ -39,30 +38,6 @@ DRAIN_LIMIT = 5000
 EXPORT_GRACE_SECONDS = 30.0  # exports wait behind each other; re-send only long-queued ones
 
 
-UPKEEP_SECONDS = 5.0  # how often a draining worker looks after the tables (autovacuum off only)
-
-
-class _Upkeep:
-    """look_after_tables at most every UPKEEP_SECONDS in this process. The sweeper does it too, but
-    its task waits in the queue behind a long drain, which is exactly when the tables grow."""
-
-    def __init__(self) -> None:
-        self._last = 0.0
-
-    def __call__(self, services: Services) -> None:
-        now = time.monotonic()
-        if now - self._last < UPKEEP_SECONDS:
-            return
-        self._last = now
-        try:
-            look_after_tables(services.db.engine)
-        except Exception:  # statistics can wait; processing and waking workers cannot
-            log.warning("could not analyze or vacuum the tables", exc_info=True)
-
-
-upkeep = _Upkeep()
-
-
 def process_pending_job(services: Services, send: Callable[..., Any] | None = None) -> dict[str, int]:
     """Claim and process every waiting submission version, in batches; see server.core.submissions.batches."""
     settings = services.settings
@@ -74,7 +49,6 @@ def process_pending_job(services: Services, send: Callable[..., Any] | None = No
         lease_seconds=settings.claim_lease_seconds,
         max_versions=DRAIN_LIMIT,
         after_write=after_batch,
-        between_batches=lambda: upkeep(services),
     )
     if send is not None and sum(counts.values()) >= DRAIN_LIMIT:
         send(PROCESS_PENDING)
@@ -111,7 +85,6 @@ def sweep_job(services: Services, send: Callable[..., Any], grace_seconds: float
     """Send wake-ups for work whose message was lost or whose worker died: one wake-up if any version
     waits longer than the grace period (the woken worker claims them all, leases that have passed
     included), and one per long-queued export. Duplicates are harmless: every task is idempotent."""
-    upkeep(services)  # what autovacuum does, where it is off
     with services.db.session() as session:
         versions = sweep_unprocessed(session, timedelta(seconds=grace_seconds), limit=1000)
         exports = stale_queued_exports(session, max(grace_seconds, EXPORT_GRACE_SECONDS))
@@ -180,6 +153,11 @@ def register_tasks(app: Celery, services: ProcessServices, grace_seconds: float)
     @app.task(name=DELIVER_WEBHOOKS, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def deliver_webhooks() -> dict[str, int]:
         return deliver_webhooks_job(services.get())
+
+    @worker_ready.connect(weak=False)  # type: ignore[untyped-decorator]
+    def look_after_tables_meanwhile(sender: Any = None, **_kwargs: Any) -> None:
+        # what autovacuum does where it is off, beside the pool's work (server.core.ground.upkeep)
+        start_upkeep(services.settings.database_url)
 
     @worker_ready.connect(weak=False)  # type: ignore[untyped-decorator]
     def drain_on_start(sender: Any = None, **_kwargs: Any) -> None:

@@ -413,10 +413,8 @@ def process_pending(
     lease_seconds: float = LEASE_SECONDS,
     max_versions: int | None = None,
     after_write: AfterWrite | None = None,
-    between_batches: Callable[[], object] | None = None,
 ) -> dict[str, int]:
-    """Claim, convert and write batches while they come back full (a backlog), up to max_versions;
-    `between_batches` is called after each batch's commit (upkeep that must not wait for the drain)."""
+    """Claim, convert and write batches while they come back full (a backlog), up to max_versions."""
     totals = {PROCESSED: 0, FAILED: 0, "lost": 0}
     claimed = 0
     while max_versions is None or claimed < max_versions:
@@ -433,8 +431,6 @@ def process_pending(
             session.commit()
         for key, n in counts.items():
             totals[key] += n
-        if between_batches is not None:
-            between_batches()
         if len(claim.versions) < batch_size:
             # Not a backlog: stop rather than chase arrivals one by one. Every submission committed
             # meanwhile is followed by its own wake-up (sent after its commit), which claims it.

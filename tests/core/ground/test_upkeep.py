@@ -1,22 +1,18 @@
-"""Where PostgreSQL's autovacuum is off, the sweeper analyzes and vacuums Chumchon's tables itself, at
+"""Where PostgreSQL's autovacuum is off, the worker analyzes and vacuums Chumchon's tables itself, at
 autovacuum's own thresholds: without it, plans made on empty tables stayed (intake's foreign-key
 checks read `submission` by sequential scan, ≈ 3 times per submission) and dead rows piled up."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine, text
 
 from server.core.ground.db import make_engine
-from server.core.ground.services import Services
 from server.core.ground.settings import Settings
-from server.core.ground.upkeep import autovacuum_is_on, look_after_tables
-from server.core.models import Project
-from tests.workers.factories import household_schema, household_xml, make_form_version, make_submission
-from workers import tasks
+from server.core.ground.upkeep import autovacuum_is_on, look_after_tables, start_upkeep
 
 PROBE = "upkeep_probe"
 
@@ -76,26 +72,19 @@ def test_nothing_is_done_where_autovacuum_runs(engine: Engine) -> None:
     assert _stats(engine)[2] is False
 
 
-def test_the_sweeper_looks_after_the_tables_when_the_server_has_autovacuum_off(
-    services: Services, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tasks, "upkeep", tasks._Upkeep())  # not just done by another test
+def test_the_worker_looks_after_the_tables_in_a_thread_of_its_own(settings: Settings, engine: Engine) -> None:
+    # a task waited in the queue behind a long drain, exactly while the tables grew; between batches
+    # it held the drain up. The thread does its work where autovacuum is off, and nothing where it runs.
     _write(engine, f"INSERT INTO {PROBE} SELECT g, 'x' FROM generate_series(1, 2000) g")
-    tasks.sweep_job(services, lambda *_args: None, 5.0)
-    assert _stats(engine)[2] is (not autovacuum_is_on(engine))
-
-
-def test_a_worker_draining_a_backlog_looks_after_the_tables_between_batches(
-    services: Services, project: Project, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the sweeper's task waits in the queue behind a long drain, when the tables grow the most
-    monkeypatch.setattr(tasks, "upkeep", tasks._Upkeep())
-    with services.db.session() as session:
-        schema = {**household_schema(), "form_id": "upkeep_survey"}  # a form without indicator rules
-        fv = make_form_version(session, services.blobs, project.id, schema)
-        for i in range(3):
-            make_submission(session, services.blobs, fv, household_xml(f"uuid:u{i}"), f"uuid:u{i}")
-    _write(engine, f"INSERT INTO {PROBE} SELECT g, 'x' FROM generate_series(1, 2000) g")
-    services.settings = replace(services.settings, process_batch=1)
-    assert tasks.process_pending_job(services)["processed"] == 3
-    assert _stats(engine)[2] is (not autovacuum_is_on(engine))
+    stop = start_upkeep(settings.database_url, interval=0.05)
+    try:
+        if autovacuum_is_on(engine):
+            time.sleep(0.5)  # several rounds
+            assert _stats(engine)[2] is False
+        else:
+            deadline = time.monotonic() + 30
+            while not _stats(engine)[2] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _stats(engine) == (2000.0, 0, True)
+    finally:
+        stop.set()
