@@ -210,7 +210,7 @@ def register(group: click.Group) -> None:
             )
 
     @group.command("worker")
-    @click.option("--concurrency", default=sizing.worker_concurrency, show_default="half the CPUs, at least 1",
+    @click.option("--concurrency", default=sizing.worker_concurrency, show_default="one per CPU",
                   type=int, envvar="CHUMCHON_WORKER_CONCURRENCY", help="Worker processes.")
     @click.option("--beat", is_flag=True, help="Also run the scheduler (the sweeper, every few seconds).")
     @click.option("--loglevel", default="INFO", show_default=True)

@@ -131,7 +131,7 @@ def supervise(children: dict[str, list[str]]) -> int:
     "--workers",
     "web_workers",
     default=sizing.web_workers,
-    show_default="one per CPU",
+    show_default="half the CPUs, at least 1",
     type=int,
     envvar="CHUMCHON_WEB_WORKERS",
     help="Web processes.",
@@ -147,7 +147,7 @@ def supervise(children: dict[str, list[str]]) -> int:
 @click.option(
     "--concurrency",
     default=sizing.worker_concurrency,
-    show_default="half the CPUs, at least 1",
+    show_default="one per CPU",
     type=int,
     envvar="CHUMCHON_WORKER_CONCURRENCY",
     help="Worker processes.",
@@ -174,7 +174,7 @@ def serve(host: str, port: int, forms_dir: Path, web_workers: int, threads: int,
 @click.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=sizing.web_workers, show_default="one per CPU", type=int,
+@click.option("--workers", default=sizing.web_workers, show_default="half the CPUs, at least 1", type=int,
               envvar="CHUMCHON_WEB_WORKERS", help="Web server processes.")
 @click.option("--threads", default=sizing.web_threads, show_default="8", type=int,
               envvar="CHUMCHON_WEB_THREADS", help="Python threads per web process.")
