@@ -626,7 +626,7 @@ def soak(dep: Deployment, seconds: float, clients: int) -> None:
     def report() -> None:
         while not stop.wait(30):
             # No VACUUM from the bench here: autovacuum is off on these machines, and Chumchon's
-            # sweeper does its work then (server.core.ground.upkeep), counted in the server's CPU.
+            # worker does its work then (server.core.ground.upkeep), counted in the server's CPU.
             labelled = [
                 (f"{name}:{pid}", pid) for name, sid in dep.meter.parts.items() for pid in session_pids({sid})
             ]

@@ -57,7 +57,9 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 # session advisory lock, held until the connection closes, so two live connections never count
 # under the same tally row and never wait for each other's commit there.
 TALLY_SLOTS = 64
-TALLY_LOCK_CLASS = 0x43484D43  # "CHMC": the advisory lock space of the tally slots
+# Chumchon's advisory lock spaces (two-key locks: class, number), kept side by side so they never meet.
+TALLY_LOCK_CLASS = 0x43484D43  # "CHMC": the tally slots, numbers 0 … TALLY_SLOTS - 1
+UPKEEP_LOCK_CLASS = 0x43484D55  # "CHMU": server.core.ground.upkeep, one round at a time
 _CLAIM_SLOT = (
     "SELECT set_config('chumchon.tally_slot', coalesce((SELECT s::text FROM generate_series(0, %s) s "
     "WHERE pg_try_advisory_lock(%s, s) LIMIT 1), ''), false)"

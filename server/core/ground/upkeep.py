@@ -4,9 +4,9 @@ Autovacuum re-analyzes a table after 50 rows + 10 % of it changed and vacuums it
 are dead. Without it (a server configured so, as on the machines the benchmarks run on), nothing
 ever does: plans made while the tables were empty stay (the foreign-key checks of intake read
 `submission` by a sequential scan, measured ≈ 3 times per submission in a 40-second run) and the
-waiting index keeps every dead entry. The sweeper calls `look_after_tables` every few seconds; it
-does nothing while autovacuum is on, and otherwise applies autovacuum's own thresholds (the server's
-settings, or a table's own storage parameters where it has them) to the tables of this database.
+waiting index keeps every dead entry. `look_after_tables` does nothing while autovacuum is on, and
+otherwise applies autovacuum's own thresholds (the server's settings, or a table's own storage
+parameters where it has them) to the tables of this database.
 
 The worker runs it in a thread of its main process (`start_upkeep`), as autovacuum runs beside the
 backends: as a task it waited in the queue behind a long drain, exactly while the tables grew, and
@@ -19,14 +19,16 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
+
+from server.core.ground.db import UPKEEP_LOCK_CLASS
 
 log = logging.getLogger(__name__)
 
 UPKEEP_SECONDS = 5.0  # how often the worker's upkeep thread looks (one cheap query when nothing is due)
 
-UPKEEP_LOCK = {"a": 0x43484D55, "b": 0}  # "CHMU": one look-after at a time across processes (advisory lock)
+UPKEEP_LOCK = {"a": UPKEEP_LOCK_CLASS, "b": 0}  # one look-after at a time across processes
 
 
 def _threshold(kind: str) -> str:
@@ -43,11 +45,11 @@ def _threshold(kind: str) -> str:
 
 
 _DUE = text(
+    "SELECT relname, analyze_due, vacuum_due FROM ("
     "SELECT s.relname, s.n_mod_since_analyze > " + _threshold("analyze") + " AS analyze_due, "
     "s.n_dead_tup > " + _threshold("vacuum") + " AS vacuum_due "
-    "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-    "WHERE s.schemaname = current_schema() AND (s.n_mod_since_analyze > " + _threshold("analyze") + " "
-    "OR s.n_dead_tup > " + _threshold("vacuum") + ") ORDER BY s.relname"
+    "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = current_schema()"
+    ") t WHERE analyze_due OR vacuum_due ORDER BY relname"
 )
 
 
@@ -57,21 +59,25 @@ class Upkeep:
     vacuumed: tuple[str, ...] = ()
 
 
+def _autovacuum_on(conn: Connection) -> bool:
+    return str(conn.execute(text("SELECT current_setting('autovacuum')")).scalar_one()) == "on"
+
+
 def autovacuum_is_on(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return str(conn.execute(text("SELECT current_setting('autovacuum')")).scalar_one()) == "on"
+        return _autovacuum_on(conn)
 
 
 def look_after_tables(engine: Engine, *, autovacuum_on: bool | None = None) -> Upkeep:
     """Analyze (and vacuum, where dead rows passed the threshold) the tables autovacuum would, when
-    autovacuum is off; nothing on SQLite or where autovacuum runs."""
+    autovacuum is off; nothing on SQLite or where autovacuum runs. One connection a round."""
     if engine.dialect.name != "postgresql":
-        return Upkeep()
-    if autovacuum_on if autovacuum_on is not None else autovacuum_is_on(engine):
         return Upkeep()
     analyzed: list[str] = []
     vacuumed: list[str] = []
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if autovacuum_on if autovacuum_on is not None else _autovacuum_on(conn):
+            return Upkeep()
         if not conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), UPKEEP_LOCK).scalar():
             return Upkeep()  # another process is at it
         try:
