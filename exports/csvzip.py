@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import queue
+import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, BinaryIO, TypeVar
 
@@ -17,6 +20,7 @@ from exports.cells import cell_function
 from exports.columns import Table, plan_tables
 from exports.options import ExportOptions
 from exports.prerendered import header_line
+from exports.zipwriter import ZipWriter, deflater
 
 T = TypeVar("T")
 
@@ -128,21 +132,97 @@ def iter_csv_zip(
 
 
 def write_csv_zip_text(
-    out: BinaryIO, tables: Iterable[Table], text: Callable[[Table], Iterable[str]], *, ahead: int = 0
+    out: BinaryIO,
+    tables: Iterable[Table],
+    text: Callable[[Table], Iterable[str | bytes]],
+    *,
+    ahead: int = 0,
+    spool_dir: str | os.PathLike[str] | None = None,
 ) -> None:
     """The zip of write_csv_zip from text already rendered (exports.prerendered): text(table) gives
-    whole CSV lines in chunks, the header and the BOM are written here. With ahead > 0 the chunks
-    are produced in a thread up to `ahead` chunks in advance, so that reading and rendering the next
-    chunk overlap with deflating this one (zlib runs without the GIL)."""
-    with zipfile.ZipFile(
-        out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True
-    ) as archive:
-        for table in tables:
-            with archive.open(table.filename, "w", force_zip64=True) as entry:
-                entry.write(("\ufeff" + header_line(table)).encode("utf-8"))
+    whole CSV lines in chunks (str, or bytes already in UTF-8), the header and the BOM are written here.
+    With ahead > 0 the chunks are produced in a thread up to `ahead` chunks in advance, so that reading
+    the next chunk overlaps with deflating this one (the deflater runs without the GIL). With a
+    spool_dir, the tables after the first are read and deflated at the same time as the first, by
+    another thread into a temporary file there, and copied into the zip after it: two database
+    connections work at once."""
+    tables = list(tables)
+    later = tables[1:] if spool_dir is not None else []
+    with _Spooler(later, text, spool_dir) as spooler:
+        archive = ZipWriter(out)
+        for table in tables[: len(tables) - len(later)]:
+            with archive.open(table.filename) as entry:
                 chunks = text(table)
-                for chunk in read_ahead(chunks, ahead) if ahead else chunks:
-                    entry.write(chunk.encode("utf-8"))
+                for chunk in _lines(table, read_ahead(chunks, ahead) if ahead else chunks):
+                    entry.write(chunk)
+        for table in later:
+            archive.add_deflated(table.filename, *spooler.result(table))
+        archive.close()
+
+
+def _lines(table: Table, chunks: Iterable[str | bytes]) -> Iterator[bytes]:
+    """A table's whole text in UTF-8: the BOM Excel needs for Thai, the header, then the chunks."""
+    yield ("\ufeff" + header_line(table)).encode("utf-8")
+    for chunk in chunks:
+        yield chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
+
+
+class _Spooler:
+    """Deflates tables into temporary files in a thread, in order; result(table) waits for one."""
+
+    def __init__(
+        self, tables: list[Table], text: Callable[[Table], Iterable[str | bytes]], where: Any
+    ) -> None:
+        self._tables, self._text, self._where = tables, text, where
+        self._done: dict[str, tuple[BinaryIO, int, int]] = {}
+        self._ready = threading.Condition()
+        self._failure: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chumchon-spool", daemon=True)
+
+    def __enter__(self) -> _Spooler:
+        if self._tables:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        for spool, _crc, _size in self._done.values():
+            spool.close()
+
+    def _run(self) -> None:
+        try:
+            for table in self._tables:
+                spool: BinaryIO = tempfile.TemporaryFile(dir=self._where)  # closed in __exit__
+                with self._ready:
+                    self._done[table.filename] = (spool, 0, -1)
+                compressor, crc, size = deflater(), 0, 0
+                for chunk in _lines(table, self._text(table)):
+                    if self._stop.is_set():
+                        return
+                    crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+                    spool.write(compressor.compress(chunk))
+                spool.write(compressor.flush())
+                spool.seek(0)
+                with self._ready:
+                    self._done[table.filename] = (spool, crc, size)
+                    self._ready.notify_all()
+        except BaseException as exc:  # noqa: BLE001 -- raised again in the writing thread
+            with self._ready:
+                self._failure = exc
+                self._ready.notify_all()
+
+    def result(self, table: Table) -> tuple[Iterator[bytes], int, int]:
+        """(the deflated bytes in chunks, CRC-32, length) of a table, once its thread is done with it."""
+        with self._ready:
+            while self._failure is None and self._done.get(table.filename, (None, 0, -1))[2] < 0:
+                self._ready.wait()
+            if self._failure is not None:
+                raise self._failure
+            spool, crc, size = self._done[table.filename]
+        return iter(lambda: spool.read(1 << 20), b""), crc, size
 
 
 def read_ahead(source: Iterable[T], depth: int) -> Iterator[T]:

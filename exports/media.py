@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from exports.cells import safe_text
+from exports.zipwriter import ZipWriter
 
 INDEX_HEADER = (
     "KEY",  # the submission's instance ID
@@ -53,10 +52,8 @@ def write_media_zip(
 ) -> dict[str, int]:
     """Write the zip; `open_chunks(sha256)` streams one blob. Returns {"files": n, "missing": m}."""
     counts = {"files": 0, "missing": 0}
-    with (
-        tempfile.TemporaryFile() as index,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive,
-    ):
+    # ZipWriter keeps the central directory on disk: memory stays flat however many files.
+    with tempfile.TemporaryFile() as index, ZipWriter(out) as archive:
         text = io.TextIOWrapper(index, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
         writer.writerow(INDEX_HEADER)
@@ -73,7 +70,7 @@ def write_media_zip(
                     path = f"{folder}/{_folder(media.key)}/{media.sha256[:8]}-{media.name}"
                 used.add(path)
                 # Photos, audio and video are compressed already: stored, not deflated again.
-                with archive.open(path, "w", force_zip64=True) as entry:
+                with archive.open(path, deflate=False) as entry:
                     for chunk in open_chunks(media.sha256):
                         entry.write(chunk)
                 counts["files"] += 1
@@ -95,6 +92,7 @@ def write_media_zip(
         text.flush()
         text.detach()
         index.seek(0)
-        with archive.open(f"{folder}/index.csv", "w", force_zip64=True) as entry:
-            shutil.copyfileobj(index, entry, 1 << 20)
+        with archive.open(f"{folder}/index.csv") as entry:
+            for block in iter(lambda: index.read(1 << 20), b""):
+                entry.write(block)
     return counts

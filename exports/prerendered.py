@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from exports.cells import cell, cell_function, safe_text
+from exports.cells import buddhist_date_text, cell, cell_function, safe_text
 from exports.columns import Column, Table, plan_tables
 from exports.options import ExportOptions
 
@@ -54,10 +54,13 @@ class Renderer:
 
     def __init__(self, tables: Sequence[Table], *, buddhist: bool = False, excel_ids: bool = False) -> None:
         self.tables = list(tables)
+        self.buddhist = buddhist
         self.tag = layout_tag(self.tables, buddhist=buddhist, excel_ids=excel_ids)
         self._cells: dict[str | None, list[CellFunction]] = {
             t.repeat_path: [
-                cell_function(c, buddhist=buddhist, excel_ids=excel_ids) for c in t.columns if c.system is None
+                cell_function(c, buddhist=buddhist, excel_ids=excel_ids)
+                for c in t.columns
+                if c.system is None
             ]
             for t in self.tables
         }
@@ -70,7 +73,9 @@ class Renderer:
         row = {"values": values or {}}
         return ",".join([quoted(f(row)) for f in self._cells.get(repeat_path, ())])
 
-    def repeat_line(self, repeat_path: str, values: Mapping[str, Any] | None, key: str, parent_key: str) -> str:
+    def repeat_line(
+        self, repeat_path: str, values: Mapping[str, Any] | None, key: str, parent_key: str
+    ) -> str:
         """A whole repeat row: its answers, PARENT_KEY, KEY and the line end."""
         return join_line(
             self.answers(repeat_path, values) if self.has_answers(repeat_path) else None,
@@ -79,6 +84,8 @@ class Renderer:
 
     def main_line(self, answers: str | None, first: Any, last: Sequence[Any]) -> str:
         """A whole main-table row: SubmissionDate, the answers, then the system columns."""
+        if self.buddhist and isinstance(first, str):
+            first = buddhist_date_text(first)
         return quoted(cell(first)) + "," + join_line(answers if self.has_answers(None) else None, last)
 
 
@@ -122,5 +129,8 @@ def prerender(
     return Prerendered(
         renderer.tag,
         renderer.answers(None, values),
-        [renderer.repeat_line(path, v, key, parent) if path in known else "" for path, v, key, parent in repeats],
+        [
+            renderer.repeat_line(path, v, key, parent) if path in known else ""
+            for path, v, key, parent in repeats
+        ],
     )

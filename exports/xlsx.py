@@ -22,6 +22,13 @@ from exports.typed import is_text_column, typed
 
 Row = Mapping[str, Any]
 EXCEL_MAX_ROWS = 1_048_576
+# rustpy-xlsxwriter writes each sheet as one zip entry without Zip64, so a sheet's XML must stay under
+# 4 GiB: a million household submissions (≈ 4.7 KB of XML a row) is more. Sheets are sized from an
+# over-estimate of the first rows' XML with room to spare (SHEET_XML_BUDGET, SAMPLE_MARGIN).
+SHEET_XML_BUDGET = 3 * 1024**3
+SAMPLE_ROWS = 1000
+SAMPLE_MARGIN = 1.5
+_CELL_XML = 56  # <c r="BR1048576" s="12" t="inlineStr"><is><t></t></is></c>
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _DATE_FORMATS = {
     # Excel's Thai locale with the Buddhist calendar (107) shows 15/01/2569 for a real date value.
@@ -98,15 +105,34 @@ class _TableReader:
     ) -> None:
         self.table, self.main_rows, self.repeat_rows = table, main_rows, repeat_rows
         self.rows: Iterator[Row] | None = None
+        self.sample: list[Row] = []
+
+    def _source(self) -> Iterator[Row]:
+        if self.rows is None:
+            path = self.table.repeat_path
+            self.rows = iter(self.main_rows if path is None else self.repeat_rows(path))
+        return self.rows
+
+    def row_bytes(self, columns: list[Column]) -> float:
+        """An over-estimate of a row's sheet XML, from the table's first rows (read ahead and kept)."""
+        self.sample = list(itertools.islice(self._source(), SAMPLE_ROWS))
+        if not self.sample:
+            return 0.0
+        total = sum(
+            _CELL_XML + 3 * len(str(value))
+            for row in self.sample
+            for column in columns
+            if (value := typed(column, row)) is not None
+        )
+        return total / len(self.sample) + 30  # <row r="…"> … </row>
 
     def __iter__(self) -> Iterator[Row]:
         return self
 
     def __next__(self) -> Row:
-        if self.rows is None:
-            path = self.table.repeat_path
-            self.rows = iter(self.main_rows if path is None else self.repeat_rows(path))
-        return next(self.rows)
+        if self.sample:
+            return self.sample.pop(0)
+        return next(self._source())
 
 
 def _records(
@@ -135,12 +161,15 @@ def write_xlsx(
     options: ExportOptions | None = None,
     table_rows: Mapping[str | None, int] | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
+    sheet_xml_budget: float = SHEET_XML_BUDGET,
 ) -> dict[str, int]:
     """Write the workbook to the file `out`; returns rows written per sheet.
 
     table_rows: how many rows each table will have (by repeat path, None for the main table), to lay
     out continuation sheets in advance (the workbook's sheet list is fixed before writing starts);
-    a table with more rows than announced has the rest on its last sheet, up to Excel's limit."""
+    a table with more rows than announced has the rest on its last sheet, up to Excel's limit. A
+    table whose sheet XML would pass sheet_xml_budget (estimated from its first rows) is continued
+    on further sheets before Excel's row limit."""
     options = options or ExportOptions()
     header_rows = options.header_rows
     per_sheet = max_rows - header_rows
@@ -156,14 +185,19 @@ def write_xlsx(
         names = [c.name for c in columns]
         keys = _unique(labels) if header_rows == 2 else [c.header for c in columns]
         expected = (table_rows or {}).get(table.repeat_path, 0)
-        n_sheets = max(1, -(-expected // per_sheet))
         reader = _TableReader(table, main_rows, repeat_rows)
+        rows_per_sheet = per_sheet
+        if expected > SAMPLE_ROWS:
+            row_bytes = reader.row_bytes(columns) * SAMPLE_MARGIN
+            if row_bytes:
+                rows_per_sheet = max(1, min(per_sheet, int(sheet_xml_budget // row_bytes)))
+        n_sheets = max(1, -(-expected // rows_per_sheet))
         for k in range(n_sheets):
             name = _sheet_name(table.name if k == 0 else f"{table.name} ({k + 1})", used)
             counter = counters[name] = _Counter()
             # The last sheet takes whatever is left (a table that grew past Excel's limit then fails
             # loudly in the writer instead of losing rows).
-            limit = per_sheet if k < n_sheets - 1 else None
+            limit = rows_per_sheet if k < n_sheets - 1 else None
             sheets.append(
                 (name, _records(keys, columns, reader, limit, names if header_rows == 2 else None, counter))
             )

@@ -150,6 +150,34 @@ def test_xlsx_continues_a_table_on_new_sheets_and_can_use_one_header_row(tmp_pat
     assert book["household_survey"].freeze_panes == "A2"
 
 
+def test_xlsx_starts_a_new_sheet_before_a_sheets_xml_would_pass_the_zip_limit(tmp_path: Path) -> None:
+    """The XLSX library writes no Zip64, so a sheet's XML must stay under 4 GiB (a million household
+    submissions is more): sheets are sized from the first rows. A small budget shows the cut."""
+    path = tmp_path / "big.xlsx"
+    n = 2500
+    rows = [
+        main_row(**{"/data/household/house_no": f"{i}/1", "/data/remarks": "บ้านไม้สองชั้น" * 5})
+        for i in range(n)
+    ]
+    budget = 2_000_000
+    counts = write_xlsx(
+        path,
+        household_schema(),
+        rows,
+        repeats,
+        table_rows={None: n, "/data/members": 1},
+        sheet_xml_budget=budget,
+    )
+    main_sheets = [name for name in counts if name.startswith("household_survey") and "members" not in name]
+    assert len(main_sheets) >= 2 and sum(counts[name] for name in main_sheets) == n
+    with zipfile.ZipFile(path) as archive:
+        sizes = [i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+    assert max(sizes) < budget
+    book = openpyxl.load_workbook(path, read_only=True)
+    got = [r[1] for name in main_sheets for r in book[name].iter_rows(min_row=3, values_only=True)]
+    assert got == [f"{i}/1" for i in range(n)]
+
+
 def test_buddhist_dates_in_xlsx_are_real_dates_shown_in_the_thai_calendar(tmp_path: Path) -> None:
     path = tmp_path / "be.xlsx"
     write_xlsx(path, household_schema(), [main_row(**{"/data/visit_date": "2026-01-15"})], repeats,

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -95,7 +96,9 @@ def row_filter(form_id: int, options: ExportOptions, scope: rows.Scope = None) -
     return RowFilter(form_id, options.review_states, options.submitted_from, options.submitted_to, scope)
 
 
-def _cache_key(session: Session, form: Form, fmt: str, options: ExportOptions, view: access.CreatorView) -> str:
+def _cache_key(
+    session: Session, form: Form, fmt: str, options: ExportOptions, view: access.CreatorView
+) -> str:
     state = rows.data_version(session, form.id)
     text = json.dumps(
         [form.id, form.current_version_id, fmt, options.as_json(), view.key, state], sort_keys=True
@@ -125,7 +128,9 @@ def request_export(
     parsed = check_options(options, form.current_version.field_schema)
     if parsed.all_versions:  # field selection may name a field only an older version has
         parsed = check_options(options, export_schema(session, form, parsed))
-    key = _cache_key(session, form, fmt, parsed, access.creator_view(session, user.id if user else None, form))
+    key = _cache_key(
+        session, form, fmt, parsed, access.creator_view(session, user.id if user else None, form)
+    )
     export = Export(
         form_id=form.id,
         format=fmt,
@@ -167,7 +172,10 @@ def request_export(
 
 def _reusable(session: Session, key: str) -> Export | None:
     for earlier in session.scalars(
-        select(Export).where(Export.cache_key == key, Export.state == DONE).order_by(Export.id.desc()).limit(5)
+        select(Export)
+        .where(Export.cache_key == key, Export.state == DONE)
+        .order_by(Export.id.desc())
+        .limit(5)
     ):
         if earlier.file_path and Path(earlier.file_path).is_file():
             return earlier
@@ -251,6 +259,7 @@ class _Progress:
     ) -> None:
         self.sessions, self.export_id, self.total, self.on_progress = sessions, export_id, total, on_progress
         self.done = 0
+        self._lock = threading.Lock()  # the CSV zip reads two tables at once, in two threads
 
     def save(self) -> None:
         with self.sessions() as session:
@@ -266,9 +275,10 @@ class _Progress:
             self.on_progress(self.done, self.total)
 
     def add(self, rows: int) -> None:
-        before, self.done = self.done, self.done + rows
-        if before // PROGRESS_EVERY != self.done // PROGRESS_EVERY:
-            self.save()
+        with self._lock:
+            before, self.done = self.done, self.done + rows
+            if before // PROGRESS_EVERY != self.done // PROGRESS_EVERY:
+                self.save()
 
     def counted(self, rows: Iterable[Any]) -> Iterator[Any]:
         for row in rows:
@@ -315,7 +325,9 @@ def build_export(
         fmt = export.format
         form_id, project_id, xml_form_id = form.id, form.project_id, form.xml_form_id
         try:
-            options = options_from_json(export.options, export_schema(session, form, ExportOptions(all_versions=True)))
+            options = options_from_json(
+                export.options, export_schema(session, form, ExportOptions(all_versions=True))
+            )
         except OptionError as exc:
             export.state, export.error, export.finished_at = EXPORT_FAILED, exc.message, utcnow()
             session.commit()
@@ -355,7 +367,7 @@ def build_export(
 
         with partial.open("wb") as fh:
             if fmt == "csv" and not masks and (mode == "include" or not protected):
-                _write_csv_text(fh, sessions, flt, schema, options, progress)
+                _write_csv_text(fh, sessions, flt, schema, options, progress, settings.export_dir)
             else:
                 write_file(
                     fmt,
@@ -407,12 +419,22 @@ def build_export(
 
 
 def _write_csv_text(
-    fh: Any, sessions: SessionFactory, flt: RowFilter, schema: dict[str, Any], options: ExportOptions, progress: _Progress
+    fh: Any,
+    sessions: SessionFactory,
+    flt: RowFilter,
+    schema: dict[str, Any],
+    options: ExportOptions,
+    progress: _Progress,
+    spool_dir: Path,
 ) -> None:
-    """The CSV zip from stored cells (exports.prerendered), for exports without masking."""
+    """The CSV zip from stored cells (exports.prerendered), for exports without masking. On
+    PostgreSQL the repeat tables are read and deflated while the main table is, on a second
+    connection (PostgreSQL joins the lines; two backends use two cores)."""
     renderer = renderer_for(schema, options)
+    with sessions() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
 
-    def text(table: Table) -> Iterator[str]:
+    def text(table: Table) -> Iterator[str | bytes]:
         source = (
             lines.main_chunks(sessions, flt, renderer)
             if table.repeat_path is None
@@ -422,7 +444,7 @@ def _write_csv_text(
             progress.add(count)
             yield chunk
 
-    write_csv_zip_text(fh, renderer.tables, text, ahead=4)
+    write_csv_zip_text(fh, renderer.tables, text, ahead=4, spool_dir=spool_dir if postgres else None)
 
 
 def _remove(path: Path) -> None:

@@ -3,6 +3,7 @@ the row-by-row writer makes from the values, whether the cells are stored, missi
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from xml.sax.saxutils import escape
@@ -13,7 +14,7 @@ from exports.csvzip import write_csv_zip
 from server.core.exports import jobs, rows
 from server.core.exports.prerender import prerender_form
 from server.core.ground.services import Services
-from server.core.models import Export, Form, Project, Record, RepeatRow
+from server.core.models import Export, Form, Project, Record, RepeatRow, Submission, User
 from server.core.submissions.processing import process_submission_version
 from tests.workers.factories import household_xml, make_form_version, make_submission
 
@@ -93,3 +94,68 @@ def test_missing_or_foreign_cells_are_rendered_then_filled_in(services: Services
         assert session.scalar(select(func.count()).select_from(RepeatRow).where(RepeatRow.csv_line == "wrong\r\n")) == 0
     assert fast_export(services, form_id) == expected
     assert prerender_form(services.db.sessions, form_id) == 0  # nothing left to do
+
+
+SYSTEM_AWKWARD = ['=HYPERLINK("x"),ก', "-12.5", "--", "+66 81", 'dev,"1"\r\nx', "@home", "ok"]
+
+
+def test_system_columns_are_the_row_writers_whoever_joins_the_lines(
+    services: Services, project: Project
+) -> None:
+    """Submitter names, device ids, review states, form versions, edits and attachment counts: on
+    PostgreSQL the main table's lines are joined in SQL, and they must still be the row writer's bytes
+    (formula-like text behind an apostrophe, numbers and dashes left alone, quotes doubled)."""
+    with services.db.session() as session:
+        fv = make_form_version(session, services.blobs, project.id)
+        fv.version = '=2026,"1"'
+        for i, name in enumerate(SYSTEM_AWKWARD):
+            user = User(username=f"u{i}", display_name=name)
+            session.add(user)
+            session.flush()
+            files = {"house.jpg": b"photo" if i % 2 else None} if i % 3 else None
+            xml = household_xml(f"uuid:s{i}", photo="house.jpg" if files else "")
+            v = make_submission(
+                session,
+                services.blobs,
+                fv,
+                xml,
+                f"uuid:s{i}",
+                submitter_id=user.id,
+                attachments=files,
+                device_id=SYSTEM_AWKWARD[-1 - i],
+            )
+            process_submission_version(session, services.blobs, v.id)
+        edited = make_submission(
+            session,
+            services.blobs,
+            fv,
+            household_xml("uuid:s0-2", deprecated_id="uuid:s0"),
+            "uuid:s0-2",
+            deprecated_id="uuid:s0",
+        )
+        process_submission_version(session, services.blobs, edited.id)
+        session.execute(
+            update(Submission).where(Submission.instance_id == "uuid:s3").values(review_state="hasIssues")
+        )
+        session.commit()
+        form_id = fv.form_id
+    fast, slow = fast_export(services, form_id), slow_export(services, form_id)
+    assert fast == slow
+    main = fast["household_survey.csv"].decode("utf-8-sig")
+    assert '"\'=HYPERLINK(""x""),ก"' in main and ",-12.5," in main and ",--," in main
+    assert "'=2026" in main and ",hasIssues," in main and "uuid:s0-2" in main
+
+
+def test_buddhist_dates_reach_the_submission_date_too(services: Services, project: Project) -> None:
+    form_id = seed(services, project)
+    with services.db.session() as session:
+        form = session.get(Form, form_id)
+        assert form is not None
+        export_id = jobs.request_export(session, form, "csv", {"dates": "buddhist"}).id
+        session.commit()
+    export = jobs.build_export(services.db.sessions, services.settings, services.blobs, export_id)
+    assert export.file_path
+    with zipfile.ZipFile(export.file_path) as archive:
+        main = archive.read("household_survey.csv").decode("utf-8-sig")
+    first_row = next(csv.DictReader(io.StringIO(main)))
+    assert int(first_row["SubmissionDate"][:4]) >= 2569, first_row["SubmissionDate"]
