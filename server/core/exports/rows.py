@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from exports.columns import value_kind
@@ -125,6 +125,7 @@ def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[s
     last = 0
     while True:
         with sessions() as session:
+            without_jit(session)
             rows = session.execute(main_chunk(flt, last, CHUNK, cast(Record.values, Text))).all()
             if not rows:
                 return
@@ -197,6 +198,7 @@ def repeat_rows(sessions: SessionFactory, flt: RowFilter | int, repeat_path: str
     for chunk in _chunks(sessions, flt):
         by_version: dict[int, list[dict[str, Any]]] = {}
         with sessions() as session:
+            without_jit(session)
             for vid, key, parent_key, values in session.execute(
                 select(
                     RepeatRow.submission_version_id,
@@ -274,9 +276,17 @@ def _repeat_query(query: Any, flt: RowFilter, repeat_path: str) -> Any:
     )
 
 
+def without_jit(session: Session) -> None:
+    """PostgreSQL's JIT, for this transaction, off: on an export's big counts it spent 1.5 s of 3.7
+    compiling (×3 parallel workers), and ≈ 45 ms of each 230-ms page of CSV lines."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def table_counts(sessions: SessionFactory, flt: RowFilter, schema: dict[str, Any]) -> dict[str | None, int]:
     """Rows per table (None: the main table, else the repeat path)."""
     with sessions() as session:
+        without_jit(session)
         main = session.scalar(
             filtered(
                 select(func.count())
@@ -298,6 +308,7 @@ def table_counts(sessions: SessionFactory, flt: RowFilter, schema: dict[str, Any
 
 def failed_count(sessions: SessionFactory, flt: RowFilter) -> int:
     with sessions() as session:
+        without_jit(session)
         query = filtered(
             select(func.count())
             .select_from(Submission)
