@@ -27,6 +27,9 @@ def _progress(label: str) -> Callable[[int, int], None]:
     """A progress bar on standard error (the file name goes to standard output)."""
 
     def show(done: int, total: int) -> None:
+        if not total:  # not counted yet (the CSV zip counts while it writes)
+            click.echo(f"\r{label} {done:,}", nl=False, err=True)
+            return
         width = 30
         filled = int(width * done / total) if total else width
         percent = 100 * done / total if total else 100.0

@@ -172,19 +172,20 @@ def _sql_main_lines(
         .subquery()
     )
     ordered: Any = aggregate_order_by(literal_column("''"), page.c.id)
-    text, count, last, stale_rows = session.execute(
+    text, count, last, stale_rows = _binary_row(
+        session,
         select(
-            func.string_agg(page.c.line, ordered),
+            func.convert_to(func.string_agg(page.c.line, ordered), "UTF8"),
             func.count(),
             func.max(page.c.id),
             func.count().filter(page.c.stale),
-        )
-    ).one()
+        ),
+    )
     if not count:
         return None
     if stale_rows:
         return None, 0, after
-    return text.encode("utf-8"), count, last
+    return bytes(text), count, last
 
 
 def repeat_chunks(
@@ -243,9 +244,10 @@ def _sql_repeat_lines(
     )
     sid, vid, layout = page.c
     ordered: Any = aggregate_order_by(literal_column("''"), sid, RepeatRow.ordinal)
-    text, pages, rows, stored, stale, last = session.execute(
+    text, pages, rows, stored, stale, last = _binary_row(
+        session,
         select(
-            func.string_agg(RepeatRow.csv_line, ordered),
+            func.convert_to(func.string_agg(RepeatRow.csv_line, ordered), "UTF8"),
             func.count(),
             func.count(RepeatRow.id),
             func.count(RepeatRow.csv_line),
@@ -255,13 +257,24 @@ def _sql_repeat_lines(
         .select_from(page)
         .outerjoin(
             RepeatRow, and_(RepeatRow.submission_version_id == vid, RepeatRow.repeat_path == repeat_path)
-        )
-    ).one()
+        ),
+    )
     if not pages:
         return None
     if stale or rows != stored:
         return None, 0, after
-    return (text or "").encode("utf-8"), rows, last
+    return bytes(text or b""), rows, last
+
+
+def _binary_row(session: Any, statement: Any) -> Any:
+    """The one row of a statement, read over psycopg's binary protocol: the page's text comes as
+    bytea, already UTF-8, and is neither sent hex-encoded (twice the bytes) nor decoded into a str
+    and encoded again (≈ 3 s of this process's CPU for the main table of a million)."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    with connection.connection.driver_connection.cursor(binary=True) as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchone()
 
 
 def _tune(session: Any) -> None:
