@@ -23,7 +23,6 @@ from server.core.exports.rows import (
     edit_counts,
     iso_z,
     main_chunk,
-    without_jit,
 )
 from server.core.models import Attachment, FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
 
@@ -278,10 +277,15 @@ def _binary_row(session: Any, statement: Any) -> Any:
 
 
 def _tune(session: Any) -> None:
-    """For this transaction: no JIT and room to sort a page's lines in memory (5,000 lines of
-    ≈ 1.3 KB spilled to disk at 4 MB)."""
-    without_jit(session)
-    session.execute(text_sql("SET LOCAL work_mem = '64MB'"))
+    """For this transaction, in one round trip: no JIT (it spent ≈ 45 ms of each 230-ms page
+    compiling), room to sort a page's lines in memory (5,000 lines of ≈ 1.3 KB spilled to disk at
+    4 MB), and no parallel workers (starting them for each small page cost more than they gave)."""
+    session.execute(
+        text_sql(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+    )
 
 
 def _rendered_lines(
