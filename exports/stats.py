@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
+from types import NoneType
 from typing import Any, BinaryIO
 
 import pandas as pd
@@ -22,10 +24,12 @@ import pyreadstat
 
 from exports.columns import Column, Table, plan_tables
 from exports.options import ExportOptions
-from exports.typed import typed
+from exports.typed import typed_answers, typed_values
+from exports.zipwriter import ZipWriter
 
 Row = Mapping[str, Any]
 PART_ROWS = 100_000
+BATCH_ROWS = 2_000  # rows converted a column at a time
 NO_ANSWER = -99  # SPSS: declared user-missing code of a coded question left empty
 _SPSS_NAME = re.compile(r"[^A-Za-z0-9_.@#$]")
 _STATA_NAME = re.compile(r"[^A-Za-z0-9_]")
@@ -67,6 +71,8 @@ class _Coder:
             self.codes[name], self.labels[code] = code, label
         self.next = max(self.labels, default=0) + 1
 
+        self.floats = {name: float(code) for name, code in self.codes.items()}
+
     def code(self, value: Any) -> float:
         if value is None:
             return math.nan
@@ -77,7 +83,8 @@ class _Coder:
             else:
                 self.codes[name], self.next = self.next, self.next + 1
             self.labels[self.codes[name]] = name
-        return float(self.codes[name])
+            self.floats[name] = float(self.codes[name])
+        return self.floats[name]
 
 
 def _is_coded(column: Column) -> bool:
@@ -114,28 +121,43 @@ def _frame(
     data: list[list[Any]] = [[] for _ in columns]
     plain = [replace(c, choices=None) if c.choices else c for c in columns]  # codes, not labels
     count = 0
-    for row in rows:
-        count += 1
-        for i, column in enumerate(columns):
-            coder = coders.get(i)
-            if coder is not None:
-                data[i].append(coder.code((row.get("values") or {}).get(column.path)))
+    paths = [c.path for c in plain if c.system is None]
+    while batch := list(islice(rows, BATCH_ROWS)):
+        count += len(batch)
+        # The batch's answers a column at a time (one C-level lookup per cell, then a transpose).
+        answers = iter(zip(*(map((row.get("values") or {}).get, paths) for row in batch), strict=True))
+        for i, column in enumerate(plain):
+            if column.system is not None:
+                data[i] += typed_values(column, batch)
                 continue
-            data[i].append(typed(plain[i], row))
+            raw = next(answers)
+            coder = coders.get(i)
+            if coder is None:
+                data[i] += typed_answers(column, raw)
+                continue
+            codes = coder.floats
+            for value in raw:
+                code = codes.get(value) if type(value) is str else None
+                data[i].append(code if code is not None else coder.code(value))
     frame = {}
     for i, (column, name) in enumerate(zip(columns, names, strict=True)):
         values = data[i]
         data[i] = []
         if i in coders or column.choice is not None or column.kind in _NUMERIC or column.part is not None:
-            numbers = [v if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values]
-            if all(isinstance(v, int | float) or v is None for v in values):
-                frame[name] = pd.Series(numbers, dtype="float64")
+            kinds = set(map(type, values))
+            if kinds <= {int, float, NoneType}:
+                frame[name] = pd.Series(values, dtype="float64")
+                continue
+            if kinds <= {int, float, bool, NoneType}:  # a true/false is no number: left empty
+                frame[name] = pd.Series([None if type(v) is bool else v for v in values], dtype="float64")
                 continue
         elif column.kind in ("date", "dateTime") or column.system == "SubmissionDate":
             if all(isinstance(v, date | datetime) or v is None for v in values):
                 frame[name] = pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
                 continue
-        frame[name] = pd.Series(["" if v is None else str(v) for v in values], dtype="object")
+        frame[name] = pd.Series(
+            ["" if v is None else v if type(v) is str else str(v) for v in values], dtype="object"
+        )
     return pd.DataFrame(frame), count
 
 
@@ -201,8 +223,12 @@ def write_stats_zip(
     counts: dict[str, int] = {}
     with (
         tempfile.TemporaryDirectory(dir=workdir, prefix=".stats-") as tmp,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5, allowZip64=True) as archive,
+        ZipWriter(out, spool_dir=tmp) as archive,
+        ThreadPoolExecutor(1, thread_name_prefix="chumchon-stats-zip") as zipping,
     ):
+        # A finished part is deflated into the zip by another thread (ISA-L lets go of the GIL)
+        # while the next part's frame is built; at most one part waits on disk meanwhile.
+        pending: Future[None] | None = None
         for table in plan_tables(schema, options=options, extension=""):
             columns = _stat_columns(table)
             names = _variable_names(columns, fmt)
@@ -210,26 +236,27 @@ def write_stats_zip(
             rows = iter(main_rows if table.repeat_path is None else repeat_rows(table.repeat_path))
             part = 1
             while True:
-                chunk = _take(rows, part_rows)
-                df, n = _frame(columns, names, coders, chunk)
+                df, n = _frame(columns, names, coders, islice(rows, part_rows))
                 if n == 0 and part > 1:
                     break
                 filename = f"{table.filename}.{fmt}" if part == 1 else f"{table.filename}_part{part}.{fmt}"
-                path = Path(tmp) / f"part.{fmt}"
+                path = Path(tmp) / f"part{len(counts) % 2}.{fmt}"
                 _write_part(path, fmt, df, columns, names, coders)
                 del df
-                archive.write(path, filename)
-                path.unlink()
+                if pending is not None:
+                    pending.result()
+                pending = zipping.submit(_add_file, archive, path, filename)
                 counts[filename] = n
                 if n < part_rows:
                     break
                 part += 1
+        if pending is not None:
+            pending.result()
     return counts
 
 
-def _take(rows: Iterator[Row], n: int) -> Iterator[Row]:
-    for _ in range(n):
-        try:
-            yield next(rows)
-        except StopIteration:
-            return
+def _add_file(archive: ZipWriter, path: Path, name: str) -> None:
+    with path.open("rb") as fh, archive.open(name) as entry:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            entry.write(block)
+    path.unlink()

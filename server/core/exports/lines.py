@@ -10,32 +10,31 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Text, and_, case, cast, func, literal, literal_column, not_, or_, select
-from sqlalchemy import text as text_sql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import aliased
 
 from exports.prerendered import Renderer
 from server.core.exports.rows import (
     RowFilter,
     SessionFactory,
     attachment_counts,
+    attachment_files,
+    binary_row,
     current_versions,
+    edit_count,
     edit_counts,
     iso_z,
     main_chunk,
+    on_postgres,
+    submitted_text,
+    tune_page,
 )
-from server.core.models import Attachment, FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
+from server.core.models import FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
 
 CHUNK = 5000  # submissions per query; a chunk of text is a few MB
 _loads = orjson.loads
 
 
 Text_ = str | bytes  # a chunk of CSV lines: bytes (UTF-8) when PostgreSQL joined them
-
-
-def _postgres(sessions: SessionFactory) -> bool:
-    with sessions() as session:
-        return session.get_bind().dialect.name == "postgresql"
 
 
 def main_chunks(sessions: SessionFactory, flt: RowFilter, renderer: Renderer) -> Iterator[tuple[Text_, int]]:
@@ -48,7 +47,7 @@ def main_chunks(sessions: SessionFactory, flt: RowFilter, renderer: Renderer) ->
     last = 0
     while True:
         if in_sql is None:
-            in_sql = _postgres(sessions) and not renderer.buddhist
+            in_sql = on_postgres(sessions) and not renderer.buddhist
         if in_sql:
             with sessions() as session:
                 joined = _sql_main_lines(session, flt, renderer, last)
@@ -117,25 +116,10 @@ def _number_cell(value: Any) -> ColumnElement[str]:
     return func.coalesce(cast(value, Text), "")
 
 
-def _files() -> Any:
-    """(expected, present) attachments of the row's version, in one index lookup."""
-    return (
-        select(func.count().label("expected"), func.count(Attachment.blob_sha256).label("present"))
-        .where(Attachment.submission_version_id == SubmissionVersion.id)
-        .lateral("files")
-    )
-
-
 def _main_line(renderer: Renderer, files: Any) -> ColumnElement[str]:
-    other = aliased(SubmissionVersion)
-    # Every edit names the version it replaces (intake refuses one that does not), so a current
-    # version without deprecated_id has no earlier versions: counted only where there are.
-    edits = case(
-        (SubmissionVersion.deprecated_id.is_(None), 0),
-        else_=select(func.count() - 1).where(other.submission_id == Submission.id).scalar_subquery(),
-    )
+    edits = edit_count()
     expected, present = files.c.expected, files.c.present
-    moment = func.to_char(func.timezone("UTC", Submission.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    moment = submitted_text()
     parts: list[Any] = [moment]
     if renderer.has_answers(None):
         parts.append(func.coalesce(Record.csv_cells, ""))
@@ -162,16 +146,16 @@ def _sql_main_lines(
     """(the page's lines as UTF-8, how many, its last submission id) for the page after `after`;
     (None, 0, after) if a row of it has no stored cells of this layout (the caller joins that page
     itself); None past the last page."""
-    _tune(session)
+    tune_page(session)
     stale = or_(Record.csv_layout.is_distinct_from(renderer.tag), Record.csv_cells.is_(None))
-    files = _files()
+    files = attachment_files()
     page = (
         main_chunk(flt, after, CHUNK, _main_line(renderer, files).label("line"), stale.label("stale"))
         .join(files, literal(True))
         .subquery()
     )
     ordered: Any = aggregate_order_by(literal_column("''"), page.c.id)
-    text, count, last, stale_rows = _binary_row(
+    text, count, last, stale_rows = binary_row(
         session,
         select(
             func.convert_to(func.string_agg(page.c.line, ordered), "UTF8"),
@@ -197,7 +181,7 @@ def repeat_chunks(
     last = 0
     while True:
         if in_sql is None:
-            in_sql = _postgres(sessions)
+            in_sql = on_postgres(sessions)
         if in_sql:
             with sessions() as session:
                 joined = _sql_repeat_lines(session, flt, tag, repeat_path, last)
@@ -232,7 +216,7 @@ def _sql_repeat_lines(
     """(the stored lines of the page's repeat rows as UTF-8, how many, the page's last submission
     id); (None, 0, after) if a row of the page has another layout or a line is missing; None past
     the last page."""
-    _tune(session)
+    tune_page(session)
     page = (
         current_versions(flt)
         .add_columns(Record.csv_layout)
@@ -243,7 +227,7 @@ def _sql_repeat_lines(
     )
     sid, vid, layout = page.c
     ordered: Any = aggregate_order_by(literal_column("''"), sid, RepeatRow.ordinal)
-    text, pages, rows, stored, stale, last = _binary_row(
+    text, pages, rows, stored, stale, last = binary_row(
         session,
         select(
             func.convert_to(func.string_agg(RepeatRow.csv_line, ordered), "UTF8"),
@@ -263,29 +247,6 @@ def _sql_repeat_lines(
     if stale or rows != stored:
         return None, 0, after
     return bytes(text or b""), rows, last
-
-
-def _binary_row(session: Any, statement: Any) -> Any:
-    """The one row of a statement, read over psycopg's binary protocol: the page's text comes as
-    bytea, already UTF-8, and is neither sent hex-encoded (twice the bytes) nor decoded into a str
-    and encoded again (≈ 3 s of this process's CPU for the main table of a million)."""
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    with connection.connection.driver_connection.cursor(binary=True) as cursor:
-        cursor.execute(str(compiled), compiled.params)
-        return cursor.fetchone()
-
-
-def _tune(session: Any) -> None:
-    """For this transaction, in one round trip: no JIT (it spent ≈ 45 ms of each 230-ms page
-    compiling), room to sort a page's lines in memory (5,000 lines of ≈ 1.3 KB spilled to disk at
-    4 MB), and no parallel workers (starting them for each small page cost more than they gave)."""
-    session.execute(
-        text_sql(
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),"
-            " set_config('max_parallel_workers_per_gather', '0', true)"
-        )
-    )
 
 
 def _rendered_lines(

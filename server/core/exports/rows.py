@@ -12,16 +12,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session, aliased
 
 from exports.columns import value_kind
+from exports.csvzip import read_ahead
 from exports.media import MediaFile
 from server.core.models import Attachment, FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
 from server.core.models.submissions import FAILED, PROCESSED
 
 CHUNK = 2000  # rows read per query (keyset pagination: constant memory, short transactions)
 REPEAT_CHUNK = 500  # submissions whose repeat rows are read per query
+JSON_PAGE = 2000  # PostgreSQL: main rows per JSON page (a repeat page is half as many submissions)
 SessionFactory = Callable[[], Session]
 # JSON values are read as text and decoded with orjson: about 4× faster than the driver's json.loads
 # on the export's hot path (one document per row).
@@ -120,8 +123,41 @@ def main_chunk(flt: RowFilter, after: int, limit: int, *answers: Any) -> Select[
     )
 
 
-def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[str, Any]]:
+def main_rows(
+    sessions: SessionFactory, flt: RowFilter | int, *, in_sql: bool | None = None
+) -> Iterator[dict[str, Any]]:
+    """The main table's rows in submission order. On PostgreSQL (unless `in_sql` is False) each
+    page is joined into one JSON array there and read ahead by a thread while this one converts."""
     flt = flt if isinstance(flt, RowFilter) else RowFilter(flt)
+    if on_postgres(sessions) if in_sql is None else in_sql:
+        for page in read_ahead(_json_main_pages(sessions, flt), 2):
+            for (
+                created,
+                iid,
+                submitter,
+                name,
+                present,
+                expected,
+                review,
+                device,
+                edits,
+                version,
+                values,
+            ) in _loads(page):
+                yield {
+                    "SubmissionDate": created,
+                    "KEY": iid,
+                    "SubmitterID": submitter,
+                    "SubmitterName": name,
+                    "AttachmentsPresent": present,
+                    "AttachmentsExpected": expected,
+                    "ReviewState": review,
+                    "DeviceID": device,
+                    "Edits": edits,
+                    "FormVersion": version,
+                    "values": values or {},
+                }
+        return
     last = 0
     while True:
         with sessions() as session:
@@ -147,6 +183,136 @@ def main_rows(sessions: SessionFactory, flt: RowFilter | int) -> Iterator[dict[s
                 "FormVersion": form_version,
                 "values": _loads(values) if values else {},
             }
+        last = last_id
+
+
+def on_postgres(sessions: SessionFactory) -> bool:
+    with sessions() as session:
+        return session.get_bind().dialect.name == "postgresql"
+
+
+def attachment_files() -> Any:
+    """(expected, present) attachments of the row's version, in one index lookup (PostgreSQL)."""
+    return (
+        select(func.count().label("expected"), func.count(Attachment.blob_sha256).label("present"))
+        .where(Attachment.submission_version_id == SubmissionVersion.id)
+        .lateral("files")
+    )
+
+
+def edit_count() -> ColumnElement[int]:
+    """Edits of the row's submission. Every edit names the version it replaces (intake refuses one
+    that does not), so a current version without deprecated_id has no earlier versions: counted
+    only where there are."""
+    other = aliased(SubmissionVersion)
+    return case(
+        (SubmissionVersion.deprecated_id.is_(None), 0),
+        else_=select(func.count() - 1).where(other.submission_id == Submission.id).scalar_subquery(),
+    )
+
+
+def submitted_text() -> ColumnElement[str]:
+    """Submission.created_at as `iso_z` writes it, in SQL (PostgreSQL)."""
+    return func.to_char(func.timezone("UTC", Submission.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+
+
+def binary_row(session: Any, statement: Any) -> Any:
+    """The one row of a statement, read over psycopg's binary protocol: a page's text comes as
+    bytea, already UTF-8, and is neither sent hex-encoded (twice the bytes) nor decoded into a str
+    and encoded again (≈ 3 s of this process's CPU for the main table of a million)."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    with connection.connection.driver_connection.cursor(binary=True) as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchone()
+
+
+def tune_page(session: Any) -> None:
+    """For this transaction, in one round trip: no JIT (it spent ≈ 45 ms of each 230-ms page of
+    CSV lines compiling), room to sort a page in memory (5,000 lines of ≈ 1.3 KB spilled to disk at
+    4 MB), and no parallel workers (starting them for each small page cost more than they gave)."""
+    session.execute(
+        text(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+    )
+
+
+def _json_main_pages(sessions: SessionFactory, flt: RowFilter) -> Iterator[bytes]:
+    """The main table's rows a page at a time as one JSON array (UTF-8) of the values main_rows
+    yields, joined by PostgreSQL: one round trip and one orjson call per page instead of three
+    queries and a driver row, a SQLAlchemy row and a JSON document per submission."""
+    last = 0
+    while True:
+        with sessions() as session:
+            tune_page(session)
+            files = attachment_files()
+            item = func.json_build_array(
+                submitted_text(),
+                SubmissionVersion.instance_id,
+                Submission.submitter_id,
+                User.display_name,
+                files.c.present,
+                files.c.expected,
+                Submission.review_state,
+                SubmissionVersion.device_id,
+                edit_count(),
+                FormVersion.version,
+                Record.values,
+            )
+            page = main_chunk(flt, last, JSON_PAGE, item.label("item")).join(files, literal(True)).subquery()
+            data, count, last_id = binary_row(
+                session,
+                select(
+                    func.convert_to(
+                        cast(func.json_agg(aggregate_order_by(page.c.item, page.c.id)), Text), "UTF8"
+                    ),
+                    func.count(),
+                    func.max(page.c.id),
+                ),
+            )
+        if not count:
+            return
+        yield bytes(data)
+        last = last_id
+
+
+def _json_repeat_pages(sessions: SessionFactory, flt: RowFilter, repeat_path: str) -> Iterator[bytes]:
+    """One repeat table's rows (KEY, PARENT_KEY, values) a page of submissions at a time as one
+    JSON array, in the main table's order (PostgreSQL)."""
+    last = 0
+    while True:
+        with sessions() as session:
+            tune_page(session)
+            page = current_versions(flt).where(Submission.id > last).limit(JSON_PAGE // 2).subquery()
+            sid, vid = page.c
+            item = func.json_build_array(RepeatRow.key, RepeatRow.parent_key, RepeatRow.values)
+            data, pages, last_id = binary_row(
+                session,
+                select(
+                    func.convert_to(
+                        cast(
+                            func.json_agg(aggregate_order_by(item, sid, RepeatRow.ordinal)).filter(
+                                RepeatRow.id.is_not(None)
+                            ),
+                            Text,
+                        ),
+                        "UTF8",
+                    ),
+                    func.count(),
+                    func.max(sid),
+                )
+                .select_from(page)
+                .outerjoin(
+                    RepeatRow,
+                    and_(RepeatRow.submission_version_id == vid, RepeatRow.repeat_path == repeat_path),
+                ),
+            )
+        if not pages:
+            return
+        if data is not None:
+            yield bytes(data)
         last = last_id
 
 
@@ -191,10 +357,18 @@ def _chunks(sessions: SessionFactory, flt: RowFilter) -> Iterator[list[tuple[int
         last = chunk[-1][0]
 
 
-def repeat_rows(sessions: SessionFactory, flt: RowFilter | int, repeat_path: str) -> Iterator[dict[str, Any]]:
+def repeat_rows(
+    sessions: SessionFactory, flt: RowFilter | int, repeat_path: str, *, in_sql: bool | None = None
+) -> Iterator[dict[str, Any]]:
     """Repeat rows in the main table's order, read per chunk of submissions (their current versions),
-    so every query is an index lookup however large the form grows."""
+    so every query is an index lookup however large the form grows; on PostgreSQL (unless `in_sql`
+    is False) as JSON pages, read ahead, like main_rows."""
     flt = flt if isinstance(flt, RowFilter) else RowFilter(flt)
+    if on_postgres(sessions) if in_sql is None else in_sql:
+        for page in read_ahead(_json_repeat_pages(sessions, flt, repeat_path), 2):
+            for key, parent_key, values in _loads(page):
+                yield {"KEY": key, "PARENT_KEY": parent_key, "values": values or {}}
+        return
     for chunk in _chunks(sessions, flt):
         by_version: dict[int, list[dict[str, Any]]] = {}
         with sessions() as session:

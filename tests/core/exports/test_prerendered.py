@@ -106,6 +106,37 @@ def test_system_columns_are_the_row_writers_whoever_joins_the_lines(
     """Submitter names, device ids, review states, form versions, edits and attachment counts: on
     PostgreSQL the main table's lines are joined in SQL, and they must still be the row writer's bytes
     (formula-like text behind an apostrophe, numbers and dashes left alone, quotes doubled)."""
+    form_id = seed_system_values(services, project)
+    fast, slow = fast_export(services, form_id), slow_export(services, form_id)
+    assert fast == slow
+    main = fast["household_survey.csv"].decode("utf-8-sig")
+    assert '"\'=HYPERLINK(""x""),ก"' in main and ",-12.5," in main and ",--," in main
+    assert "'=2026" in main and ",hasIssues," in main and "uuid:s0-2" in main
+
+
+def test_rows_joined_by_the_database_are_the_rows_read_one_by_one(services: Services, project: Project) -> None:
+    """What SPSS, Stata, XLSX and the maps read: on PostgreSQL the rows come as JSON pages joined
+    there (edits, attachment counts, submitters, Thai text), and they are the rows read one by one."""
+    if services.db.engine.dialect.name != "postgresql":
+        pytest.skip("pages are joined in SQL on PostgreSQL only")
+    form_id = seed_system_values(services, project)
+    assert seed(services, project) == form_id  # members, awkward Thai text, in the same form
+    flt = rows.RowFilter(form_id)
+    joined = list(rows.main_rows(services.db.sessions, flt))
+    assert joined == list(rows.main_rows(services.db.sessions, flt, in_sql=False))
+    assert len(joined) == len(SYSTEM_AWKWARD) + len(AWKWARD)  # an edit replaces a version, adds no row
+    by_key = {row["KEY"]: row for row in joined}
+    assert by_key["uuid:s0-2"]["Edits"] == 1 and by_key["uuid:s3"]["ReviewState"] == "hasIssues"
+    assert set(SYSTEM_AWKWARD) <= {row["SubmitterName"] for row in joined}
+    assert any(row["AttachmentsExpected"] == 1 and row["AttachmentsPresent"] == 0 for row in joined)
+    assert by_key["uuid:p1"]["values"]["/data/household/house_no"] == "บ้าน\nเลขที่ 5"
+    members = list(rows.repeat_rows(services.db.sessions, flt, "/data/members"))
+    assert members == list(rows.repeat_rows(services.db.sessions, flt, "/data/members", in_sql=False))
+    parents = list(dict.fromkeys(r["PARENT_KEY"] for r in members))
+    assert len(parents) > 1 and parents == [row["KEY"] for row in joined if row["KEY"] in parents]
+
+
+def seed_system_values(services: Services, project: Project) -> int:
     with services.db.session() as session:
         fv = make_form_version(session, services.blobs, project.id)
         fv.version = '=2026,"1"'
@@ -139,12 +170,7 @@ def test_system_columns_are_the_row_writers_whoever_joins_the_lines(
             update(Submission).where(Submission.instance_id == "uuid:s3").values(review_state="hasIssues")
         )
         session.commit()
-        form_id = fv.form_id
-    fast, slow = fast_export(services, form_id), slow_export(services, form_id)
-    assert fast == slow
-    main = fast["household_survey.csv"].decode("utf-8-sig")
-    assert '"\'=HYPERLINK(""x""),ก"' in main and ",-12.5," in main and ",--," in main
-    assert "'=2026" in main and ",hasIssues," in main and "uuid:s0-2" in main
+        return fv.form_id
 
 
 def test_buddhist_dates_reach_the_submission_date_too(services: Services, project: Project) -> None:
