@@ -135,10 +135,8 @@ def _frame(
             if coder is None:
                 data[i] += typed_answers(column, raw)
                 continue
-            codes = coder.floats
-            for value in raw:
-                code = codes.get(value) if type(value) is str else None
-                data[i].append(code if code is not None else coder.code(value))
+            codes, other = coder.floats, coder.code
+            data[i] += [codes[v] if type(v) is str and v in codes else other(v) for v in raw]
     frame = {}
     for i, (column, name) in enumerate(zip(columns, names, strict=True)):
         values = data[i]
