@@ -29,6 +29,20 @@ SessionFactory = Callable[[], Session]
 # JSON values are read as text and decoded with orjson: about 4× faster than the driver's json.loads
 # on the export's hot path (one document per row).
 _loads = orjson.loads
+# A main row's keys, in the order of _json_main_pages' array.
+MAIN_KEYS = (
+    "SubmissionDate",
+    "KEY",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+    "values",
+)
 # An extra SQL condition on Submission: the export creator's area (permissions.area_condition).
 Scope = ColumnElement[bool] | None
 
@@ -131,32 +145,11 @@ def main_rows(
     flt = flt if isinstance(flt, RowFilter) else RowFilter(flt)
     if on_postgres(sessions) if in_sql is None else in_sql:
         for page in read_ahead(_json_main_pages(sessions, flt), 2):
-            for (
-                created,
-                iid,
-                submitter,
-                name,
-                present,
-                expected,
-                review,
-                device,
-                edits,
-                version,
-                values,
-            ) in _loads(page):
-                yield {
-                    "SubmissionDate": created,
-                    "KEY": iid,
-                    "SubmitterID": submitter,
-                    "SubmitterName": name,
-                    "AttachmentsPresent": present,
-                    "AttachmentsExpected": expected,
-                    "ReviewState": review,
-                    "DeviceID": device,
-                    "Edits": edits,
-                    "FormVersion": version,
-                    "values": values or {},
-                }
+            for item in _loads(page):
+                row = dict(zip(MAIN_KEYS, item, strict=True))
+                if row["values"] is None:
+                    row["values"] = {}
+                yield row
         return
     last = 0
     while True:
@@ -170,19 +163,27 @@ def main_rows(
             versions = edit_counts(session, [r[0] for r in rows])
         for sid, created, review, submitter, name, vid, iid, device, form_version, values in rows:
             present, expected = files.get(vid, (0, 0))
-            yield {
-                "SubmissionDate": iso_z(created),
-                "KEY": iid,
-                "SubmitterID": submitter,
-                "SubmitterName": name,
-                "AttachmentsPresent": present,
-                "AttachmentsExpected": expected,
-                "ReviewState": review,
-                "DeviceID": device,
-                "Edits": versions.get(sid, 0),
-                "FormVersion": form_version,
-                "values": _loads(values) if values else {},
-            }
+            edits = versions.get(sid, 0)
+            answers = _loads(values) if values else {}
+            yield dict(
+                zip(
+                    MAIN_KEYS,
+                    (
+                        iso_z(created),
+                        iid,
+                        submitter,
+                        name,
+                        present,
+                        expected,
+                        review,
+                        device,
+                        edits,
+                        form_version,
+                        answers,
+                    ),
+                    strict=True,
+                )
+            )
         last = last_id
 
 
