@@ -70,7 +70,6 @@ class _Coder:
             code = int(name) if self.numeric else i
             self.codes[name], self.labels[code] = code, label
         self.next = max(self.labels, default=0) + 1
-
         self.floats = {name: float(code) for name, code in self.codes.items()}
 
     def code(self, value: Any) -> float:
