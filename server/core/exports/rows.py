@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, lite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
-from exports.columns import value_kind
+from exports.columns import ROOT_SYSTEM_FIRST, ROOT_SYSTEM_LAST, value_kind
 from exports.csvzip import read_ahead
 from exports.media import MediaFile
 from server.core.models import Attachment, FormVersion, Record, RepeatRow, Submission, SubmissionVersion, User
@@ -29,20 +29,8 @@ SessionFactory = Callable[[], Session]
 # JSON values are read as text and decoded with orjson: about 4× faster than the driver's json.loads
 # on the export's hot path (one document per row).
 _loads = orjson.loads
-# A main row's keys, in the order of _json_main_pages' array.
-MAIN_KEYS = (
-    "SubmissionDate",
-    "KEY",
-    "SubmitterID",
-    "SubmitterName",
-    "AttachmentsPresent",
-    "AttachmentsExpected",
-    "ReviewState",
-    "DeviceID",
-    "Edits",
-    "FormVersion",
-    "values",
-)
+# A main row's keys: the main table's system columns in their export order, then the answers.
+MAIN_KEYS = (*ROOT_SYSTEM_FIRST, *ROOT_SYSTEM_LAST, "values")
 # An extra SQL condition on Submission: the export creator's area (permissions.area_condition).
 Scope = ColumnElement[bool] | None
 
@@ -249,19 +237,20 @@ def _json_main_pages(sessions: SessionFactory, flt: RowFilter) -> Iterator[bytes
         with sessions() as session:
             tune_page(session)
             files = attachment_files()
-            item = func.json_build_array(
-                submitted_text(),
-                SubmissionVersion.instance_id,
-                Submission.submitter_id,
-                User.display_name,
-                files.c.present,
-                files.c.expected,
-                Submission.review_state,
-                SubmissionVersion.device_id,
-                edit_count(),
-                FormVersion.version,
-                Record.values,
-            )
+            by_key = {
+                "SubmissionDate": submitted_text(),
+                "KEY": SubmissionVersion.instance_id,
+                "SubmitterID": Submission.submitter_id,
+                "SubmitterName": User.display_name,
+                "AttachmentsPresent": files.c.present,
+                "AttachmentsExpected": files.c.expected,
+                "ReviewState": Submission.review_state,
+                "DeviceID": SubmissionVersion.device_id,
+                "Edits": edit_count(),
+                "FormVersion": FormVersion.version,
+                "values": Record.values,
+            }
+            item = func.json_build_array(*(by_key[key] for key in MAIN_KEYS))
             page = main_chunk(flt, last, JSON_PAGE, item.label("item")).join(files, literal(True)).subquery()
             data, count, last_id = binary_row(
                 session,
