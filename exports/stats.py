@@ -24,6 +24,7 @@ import pyreadstat
 
 from exports.columns import Column, Table, plan_tables
 from exports.options import ExportOptions
+from exports.statrecords import write_records
 from exports.typed import typed_answers, typed_values
 from exports.zipwriter import ZipWriter
 
@@ -176,6 +177,7 @@ def _write_part(
     for i, column in enumerate(columns):
         if column.choice is not None:
             value_labels[names[i]] = {0: "ไม่ได้เลือก / not selected", 1: "เลือก / selected"}
+    write: Callable[[pd.DataFrame, Path], None]
     if fmt == "sav":
         missing: dict[str, list[Any]] = {}
         for i in coders:
@@ -184,21 +186,26 @@ def _write_part(
             df[name] = df[name].fillna(NO_ANSWER)
             value_labels[name][NO_ANSWER] = "ไม่มีคำตอบ / no answer"
             missing[name] = [NO_ANSWER]
-        pyreadstat.write_sav(
-            df,
-            str(path),
-            column_labels=variable_labels,
-            variable_value_labels=value_labels,
-            missing_ranges=missing,
-        )
+
+        def write(frame: pd.DataFrame, to: Path) -> None:
+            pyreadstat.write_sav(
+                frame,
+                str(to),
+                column_labels=variable_labels,
+                variable_value_labels=value_labels,
+                missing_ranges=missing,
+            )
     else:
-        pyreadstat.write_dta(
-            df,
-            str(path),
-            column_labels=variable_labels,
-            variable_value_labels=value_labels,
-            version=15,
-        )
+
+        def write(frame: pd.DataFrame, to: Path) -> None:
+            pyreadstat.write_dta(
+                frame, str(to), column_labels=variable_labels, variable_value_labels=value_labels, version=15
+            )
+
+    # The records laid out a block at a time where they can be (the dictionary is still
+    # pyreadstat's, checked on a sample row); pyreadstat's own loop over every value otherwise.
+    if not write_records(path, fmt, df, write):
+        write(df, path)
 
 
 def write_stats_zip(
