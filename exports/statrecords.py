@@ -101,10 +101,12 @@ def _columns(df: pd.DataFrame, fmt: str) -> dict[str, tuple[str, np.ndarray]] | 
         elif dtype.kind == "M" and np.datetime_data(dtype)[0] in ("ns", "us", "ms"):
             out[name] = ("num", _datetimes(series.to_numpy(), fmt))
         elif dtype is np.dtype(object):
-            values = series.to_numpy()
-            if not all(type(v) is str for v in values):
+            try:
+                encoded = [v.encode() for v in series.to_numpy()]
+            except AttributeError:  # not all text
                 return None
-            encoded = [v.encode() for v in values]
+            if any(type(v) is not bytes for v in encoded):  # bytes.encode does not exist; str subclasses
+                return None
             width = max(1, max(map(len, encoded), default=0))
             if fmt == "dta" and width >= _DTA_STR_MAX:
                 return None
