@@ -67,12 +67,10 @@ def write_records(
     try:
         write_dictionary(sample, path)
         data = path.read_bytes()
-        head, tail, record_size = _split(data, fmt)
+        head, row, tail = _split(data, fmt)
         fields, size = _layout(columns, widths, fmt)
         sample_fields, _ = _layout(sample_columns, widths, fmt)
-        if size != record_size or _block(sample_fields, 0, 1, size, fmt).tobytes() != _row_of(
-            data, fmt, size
-        ):
+        if size != len(row) or _block(sample_fields, 0, 1, size, fmt).tobytes() != row:
             raise _Unknown
         head = _patched_head(head, fmt, len(df), size)
         with path.open("wb") as out:
@@ -105,7 +103,7 @@ def _columns(df: pd.DataFrame, fmt: str) -> dict[str, tuple[str, np.ndarray]] | 
                 encoded = [v.encode() for v in series.to_numpy()]
             except AttributeError:  # not all text
                 return None
-            if any(type(v) is not bytes for v in encoded):  # bytes.encode does not exist; str subclasses
+            if any(type(v) is not bytes for v in encoded):  # an object whose encode gives no bytes
                 return None
             width = max(1, max(map(len, encoded), default=0))
             if fmt == "dta" and width >= _DTA_STR_MAX:
@@ -189,25 +187,18 @@ def _block(fields: list[_Field], start: int, stop: int, record_size: int, fmt: s
     return block
 
 
-def _split(data: bytes, fmt: str) -> tuple[bytes, bytes, int]:
-    """A one-row file's bytes before its record, after it, and the record's size."""
+def _split(data: bytes, fmt: str) -> tuple[bytes, bytes, bytes]:
+    """A one-row file's bytes before its record, the record, and the bytes after it."""
     if fmt == "sav":
         if data[:4] != b"$FL2":
             raise _Unknown
         units, compression, _, cases = struct.unpack_from("<iiii", data, 68)
         if compression != 0 or cases != 1:
             raise _Unknown
-        size = units * 8
-        return data[:-size], b"", size
+        begin = len(data) - units * 8
+        return data[:begin], data[begin:], b""
     begin, end = _data_section(data)
-    return data[:begin], data[end:], end - begin
-
-
-def _row_of(data: bytes, fmt: str, size: int) -> bytes:
-    if fmt == "sav":
-        return data[-size:]
-    begin, end = _data_section(data)
-    return data[begin:end]
+    return data[:begin], data[begin:end], data[end:]
 
 
 def _data_section(data: bytes) -> tuple[int, int]:
